@@ -1,0 +1,58 @@
+"""``azur generate``: one video from the command line, through the same pipeline as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from azur.cli.common import UserError, console, progress_bar
+
+
+def register(app: typer.Typer) -> None:
+    app.command("generate")(generate)
+
+
+def generate(
+    prompt: str = typer.Argument(..., help="What the video shows, in English or French."),
+    seconds: float = typer.Option(4, "--seconds", "-s", help="Duration in seconds (1-20)."),
+    size: str = typer.Option("1280x720", "--size", help="WIDTHxHEIGHT, e.g. 1280x720, 720x1280, 1080x1080."),
+    seed: int | None = typer.Option(None, "--seed", help="Same seed, same video. Random when left out."),
+    style: str = typer.Option("flat", "--style", help="flat, cartoon or soft."),
+    image: Path | None = typer.Option(None, "--image", help="A first frame to start the video from."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Model name (see `azur models list`)."),
+    output: Path = typer.Option(Path("azur.mp4"), "--output", "-o", help="Output file: .mp4 or .webm."),
+) -> None:
+    """Generate a video from a text prompt."""
+    from azur.config import get_settings
+    from azur.engine.request import make_request
+    from azur.media.encode import EncodeOptions
+    from azur.media.images import load_image
+    from azur.pipeline import make_video
+
+    settings = get_settings()
+    container = output.suffix.lower().lstrip(".")
+    if container not in ("mp4", "webm"):
+        raise UserError(f"Output must end in .mp4 or .webm, got '{output.name}'.")
+    if output.parent and not output.parent.exists():
+        raise UserError(f"The folder {output.parent} does not exist.")
+    first_frame = load_image(image) if image is not None else None
+    request = make_request(
+        prompt,
+        seconds=seconds,
+        size=size,
+        seed=seed,
+        style=style,
+        model=model or settings.default_model,
+        fps=settings.fps,
+        first_frame=first_frame,
+        max_seconds=settings.max_seconds,
+    )
+    with progress_bar("Generating") as update:
+        result = make_video(request, output, progress=update, encode=EncodeOptions(container=container))
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(
+        f"[green]wrote[/] {result.path} — {result.width}x{result.height}, {result.frame_count} frames "
+        f"at {result.fps} fps ({result.seconds:.2f} s), seed {request.seed}, in {result.timings['total_s']:.1f} s"
+    )

@@ -1,0 +1,53 @@
+"""The ``azur`` command. Each command group lives in its own module and registers itself here.
+
+User mistakes (a bad option, a missing file, an unknown model) end with one line on stderr and exit
+status 2, never a traceback; see :func:`run`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from azur.cli import generate
+
+app = typer.Typer(
+    name="azur",
+    help="Azur: self-hosted text-to-video.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Azur: self-hosted text-to-video."""
+
+
+generate.register(app)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from azur.cli.common import UserError
+    from azur.engine.backend import UnknownModel
+    from azur.engine.request import InvalidRequest
+    from azur.media.images import UnreadableImage
+
+    return (UserError, InvalidRequest, UnknownModel, UnreadableImage, FileNotFoundError, PermissionError)
+
+
+def run() -> None:
+    """Console entry point: runs the app, turning user mistakes into a one-line message."""
+    try:
+        app()  # standalone: click prints its own usage errors and exits
+    except KeyboardInterrupt:
+        print("azur: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except _user_errors() as exc:
+        message = str(exc.args[0]) if exc.args else str(exc)
+        if isinstance(exc, FileNotFoundError) and exc.filename:
+            message = f"No such file: {exc.filename}"
+        print(f"azur: {message}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,116 @@
+"""The one seam between Azur and a video model.
+
+A backend turns a :class:`~azur.engine.request.VideoRequest` into frames at exactly the asked size and
+frame count. The embedded tiny model, diffusers families and remote GPU workers all sit behind this
+protocol; the rest of Azur (media, provenance, jobs, API) never knows which one ran.
+
+Backends are built by name through :func:`get_backend`, which caches them: a model is loaded once per
+process, at first use, not at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from azur.engine.request import VideoRequest
+
+# Called with the fraction done (0..1) of the backend's own work, and a short stage name.
+ProgressFn = Callable[[float, str], None]
+
+
+def no_progress(fraction: float, stage: str) -> None:  # noqa: ARG001 - the default sink
+    return None
+
+
+@dataclass
+class Clip:
+    """Frames produced by a backend.
+
+    ``frames`` yields ``frame_count`` arrays of shape (height, width, 3), uint8, in order. It is an
+    iterator so that a 1080p, 20 s clip never has to sit in memory whole: the encoder pulls frames.
+    """
+
+    frames: Iterator[np.ndarray]
+    frame_count: int
+    fps: int
+    notes: list[str] = field(default_factory=list)  # things the user should know (e.g. unknown words)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What ``GET /v1/models`` and ``azur models list`` show about a backend."""
+
+    name: str
+    family: str
+    description: str
+    max_seconds: int
+    supports_first_frame: bool
+
+
+class Backend(Protocol):
+    """A video model behind Azur's engine."""
+
+    info: ModelInfo
+
+    def check(self, request: VideoRequest) -> list[str]:
+        """Notes about a request before it runs (e.g. words the model does not know); no heavy work."""
+        ...
+
+    def generate(self, request: VideoRequest, progress: ProgressFn = no_progress) -> Clip:
+        """Make the clip. ``progress`` receives the fraction of the model's work done."""
+        ...
+
+
+class UnknownModel(LookupError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"Unknown model '{name}'. Available models: {', '.join(known) or 'none'}.")
+        self.name = name
+
+
+BackendFactory = Callable[[], Backend]
+
+_factories: dict[str, BackendFactory] = {}
+_built: dict[str, Backend] = {}
+_lock = threading.Lock()
+
+
+def register_backend(name: str, factory: BackendFactory) -> None:
+    """Make a backend available under ``name``; replaces (and unloads) any earlier one of that name."""
+    with _lock:
+        _factories[name] = factory
+        _built.pop(name, None)
+
+
+def unregister_backend(name: str) -> None:
+    with _lock:
+        _factories.pop(name, None)
+        _built.pop(name, None)
+
+
+def backend_names() -> list[str]:
+    _register_builtins()
+    return sorted(_factories)
+
+
+def get_backend(name: str) -> Backend:
+    """The backend called ``name``, built (loaded) on first use and kept for the process."""
+    _register_builtins()
+    with _lock:
+        if name not in _built:
+            factory = _factories.get(name)
+            if factory is None:
+                raise UnknownModel(name, sorted(_factories))
+            _built[name] = factory()
+        return _built[name]
+
+
+def _register_builtins() -> None:
+    if "azur-tiny" not in _factories:
+        from azur.engine.backends.embedded import EmbeddedBackend
+
+        _factories.setdefault("azur-tiny", EmbeddedBackend)

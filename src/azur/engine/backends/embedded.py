@@ -1,0 +1,63 @@
+"""The embedded tiny model (``azur-tiny``) as an engine backend: runs anywhere, offline, on a CPU."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from azur.engine.backend import Clip, ModelInfo, ProgressFn, no_progress
+from azur.engine.request import VideoRequest
+from azur.engine.upscale import upscale
+from azur.media.images import fit_cover
+
+# A given first frame fades into the model's own frames over this long, so image-to-video starts on the
+# exact picture even where the model draws it more simply.
+FIRST_FRAME_FADE_SECONDS = 0.5
+
+
+class EmbeddedBackend:
+    """Text (and optionally a first frame) to video with the model shipped inside the package."""
+
+    info = ModelInfo(
+        name="azur-tiny",
+        family="embedded",
+        description="Azur's own tiny text-to-video model: simple shapes on plain backgrounds, EN and FR, CPU.",
+        max_seconds=60,
+        supports_first_frame=True,
+    )
+
+    def __init__(self) -> None:
+        from azur.embedded.sample import TinyVideoModel  # torch work happens here, not at import
+
+        self.model = TinyVideoModel.load()
+
+    def check(self, request: VideoRequest) -> list[str]:
+        unknown = self.model.unknown_words(request.prompt)
+        if not unknown:
+            return []
+        return [f"Words the model does not know (ignored): {', '.join(unknown)}"]
+
+    def generate(self, request: VideoRequest, progress: ProgressFn = no_progress) -> Clip:
+        low = self.model.generate(
+            request.prompt,
+            seconds=request.seconds,
+            fps=request.fps,
+            seed=request.seed,
+            first_frame=request.first_frame,
+            progress=lambda f: progress(f, "sampling"),
+        )
+        frames = upscale(low, request.size, request.style)
+        if request.first_frame is not None:
+            frames = _fade_from(request.first_frame, frames, request)
+        return Clip(frames=frames, frame_count=len(low), fps=request.fps, notes=self.check(request))
+
+
+def _fade_from(image: np.ndarray, frames: Iterator[np.ndarray], request: VideoRequest) -> Iterator[np.ndarray]:
+    start = fit_cover(image, request.size).astype(np.float32)
+    fade = max(1, round(FIRST_FRAME_FADE_SECONDS * request.fps))
+    for i, frame in enumerate(frames):
+        if i < fade:
+            w = i / fade
+            frame = (start * (1.0 - w) + frame.astype(np.float32) * w + 0.5).astype(np.uint8)
+        yield frame

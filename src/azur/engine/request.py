@@ -1,0 +1,145 @@
+"""What a caller may ask for: the one place that knows the allowed sizes, durations and styles.
+
+Every entry point (CLI, API, studio, workers) builds a :class:`VideoRequest` through :func:`make_request`,
+so a bad value is refused the same way everywhere, naming the value and what is allowed. Nothing is
+silently corrected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+# 480p / 720p / 1080p in 16:9, 9:16 and 1:1, plus OpenAI's Sora sizes.
+SIZES: tuple[tuple[int, int], ...] = (
+    (854, 480), (1280, 720), (1920, 1080),
+    (480, 854), (720, 1280), (1080, 1920),
+    (480, 480), (720, 720), (1080, 1080),
+    (1024, 1792), (1792, 1024),
+)
+STYLES: tuple[str, ...] = ("flat", "cartoon", "soft")
+DEFAULT_SIZE = (1280, 720)
+DEFAULT_SECONDS = 4
+DEFAULT_STYLE = "flat"
+MIN_SECONDS = 1
+MAX_PROMPT_CHARS = 2000
+MAX_SEED = 2**63 - 1
+
+
+class InvalidRequest(ValueError):
+    """A request option is not allowed. ``param`` names the option, as the API reports it."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+def size_text(size: tuple[int, int]) -> str:
+    return f"{size[0]}x{size[1]}"
+
+
+def resolution_of(size: tuple[int, int]) -> int:
+    """The "p" number of a size: its shorter side (480, 720, 1080; 1024 for 1024x1792)."""
+    return min(size)
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    """One video to make. Sizes are (width, height) in pixels; ``seconds`` may be fractional."""
+
+    prompt: str
+    seconds: float = DEFAULT_SECONDS
+    size: tuple[int, int] = DEFAULT_SIZE
+    fps: int = 24
+    seed: int = 0
+    style: str = DEFAULT_STYLE
+    model: str = "azur-tiny"
+    # The first frame, HxWx3 uint8, any size: image-to-video, or the last frame of a video to extend.
+    first_frame: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def width(self) -> int:
+        return self.size[0]
+
+    @property
+    def height(self) -> int:
+        return self.size[1]
+
+    @property
+    def frame_count(self) -> int:
+        return max(1, round(self.seconds * self.fps))
+
+    def with_changes(self, **changes: object) -> VideoRequest:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def parse_size(value: str | tuple[int, int]) -> tuple[int, int]:
+    """Parse ``"1280x720"`` (or a tuple) into an allowed (width, height), else raise InvalidRequest."""
+    allowed = ", ".join(size_text(s) for s in SIZES)
+    if isinstance(value, tuple):
+        size = value
+    else:
+        parts = str(value).lower().strip().split("x")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            raise InvalidRequest("size", f"Invalid size '{value}': expected WIDTHxHEIGHT, one of {allowed}.")
+        size = (int(parts[0]), int(parts[1]))
+    if size not in SIZES:
+        raise InvalidRequest("size", f"Unsupported size '{size_text(size)}'. Allowed sizes: {allowed}.")
+    return size
+
+
+def parse_seconds(value: str | float | int, *, max_seconds: int) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise InvalidRequest("seconds", f"Invalid duration '{value}': expected a number of seconds.") from None
+    if not (MIN_SECONDS <= seconds <= max_seconds) or seconds != seconds:
+        raise InvalidRequest(
+            "seconds", f"Duration {value} s is out of range: allowed {MIN_SECONDS} to {max_seconds} seconds."
+        )
+    return seconds
+
+
+def make_request(
+    prompt: str,
+    *,
+    seconds: str | float | int = DEFAULT_SECONDS,
+    size: str | tuple[int, int] = DEFAULT_SIZE,
+    seed: int | str | None = None,
+    style: str | None = None,
+    model: str = "azur-tiny",
+    fps: int = 24,
+    first_frame: np.ndarray | None = None,
+    max_seconds: int = 20,
+) -> VideoRequest:
+    """Validate raw options into a :class:`VideoRequest`. Raises :class:`InvalidRequest`."""
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise InvalidRequest("prompt", "The prompt is empty: describe the video to make.")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequest("prompt", f"The prompt has {len(prompt)} characters; at most {MAX_PROMPT_CHARS}.")
+    style = (style or DEFAULT_STYLE).strip().lower()
+    if style not in STYLES:
+        raise InvalidRequest("style", f"Unknown style '{style}'. Allowed styles: {', '.join(STYLES)}.")
+    if seed is None:
+        seed = int(np.random.default_rng().integers(0, 2**31 - 1))
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError):
+        raise InvalidRequest("seed", f"Invalid seed '{seed}': expected a whole number.") from None
+    if not 0 <= seed <= MAX_SEED:
+        raise InvalidRequest("seed", f"Seed {seed} is out of range: 0 to {MAX_SEED}.")
+    if first_frame is not None:
+        if first_frame.ndim != 3 or first_frame.shape[2] != 3 or first_frame.dtype != np.uint8:
+            raise InvalidRequest("input_reference", "The first frame must be an RGB image.")
+    return VideoRequest(
+        prompt=prompt.strip(),
+        seconds=parse_seconds(seconds, max_seconds=max_seconds),
+        size=parse_size(size),
+        fps=fps,
+        seed=seed,
+        style=style,
+        model=model,
+        first_frame=first_frame,
+    )
