@@ -11,10 +11,10 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -32,12 +32,76 @@ class ProvenanceSettings(BaseModel):
     visible_mark_language: str = "en"  # "en" or "fr"
 
 
+class PlanSettings(BaseModel):
+    """One plan. Limits are per calendar month in ``Settings.billing_timezone``."""
+
+    name: str  # shown to users ("Plus")
+    videos_per_month: int  # accepted videos a month (failed and deleted-before-start ones are refunded)
+    max_seconds: int  # the longest video a request may ask for
+    max_resolution: int  # the largest short side: 480, 720 or 1080
+    concurrent_jobs: int = 1  # jobs of one user running at once; more wait in the queue
+    priority: int = 0  # higher starts first
+    visible_mark: bool = False  # force the visible "AI" mark on this plan's videos
+    credits_per_month: int = 0  # credits granted each month (0: credits are not limited)
+    relaxed: bool = False  # over quota, queue at the lowest priority instead of refusing
+
+
+def _default_plans() -> dict[str, PlanSettings]:
+    return {
+        "free": PlanSettings(name="Free", videos_per_month=10, max_seconds=5, max_resolution=480,
+                             concurrent_jobs=1, priority=0, visible_mark=True, credits_per_month=50),
+        "plus": PlanSettings(name="Plus", videos_per_month=50, max_seconds=10, max_resolution=720,
+                             concurrent_jobs=2, priority=10, credits_per_month=1000),
+        "pro": PlanSettings(name="Pro", videos_per_month=500, max_seconds=20, max_resolution=1080,
+                            concurrent_jobs=4, priority=20, credits_per_month=40000, relaxed=True),
+    }
+
+
+class CreditSettings(BaseModel):
+    """The price of a video in credits: ceil(seconds x per_second[resolution]), resolution = short side."""
+
+    per_second: dict[int, int] = Field(default_factory=lambda: {480: 1, 720: 2, 1024: 3, 1080: 4})
+
+
+SAFETY_CATEGORIES = (
+    "sexual_minors", "sexual", "violence", "hate", "self_harm", "public_figure", "operator_blocklist", "likeness",
+)
+
+
+class SafetySettings(BaseModel):
+    """Prompt, upload and output moderation (``azur.safety``). Phrases match case-, accent- and spacing-blind."""
+
+    block_phrases: list[str] = Field(default_factory=list)  # operator block list: refused as "operator_blocklist"
+    allow_phrases: list[str] = Field(default_factory=list)  # removed before matching ("Magic Johnson Park")
+    # Category toggles: False turns a prompt category off. "sexual_minors" cannot be turned off.
+    categories: dict[str, bool] = Field(default_factory=lambda: {c: True for c in SAFETY_CATEGORIES})
+    nudity_threshold: float = 0.5  # NudeNet score from which an EXPOSED_* box counts as nudity
+    nudity_labels: list[str] = Field(default_factory=lambda: [
+        "FEMALE_BREAST_EXPOSED", "FEMALE_GENITALIA_EXPOSED", "MALE_GENITALIA_EXPOSED", "BUTTOCKS_EXPOSED",
+        "ANUS_EXPOSED",
+    ])  # NudeNet classes that count as nudity (MALE_BREAST, BELLY, FEET, ARMPITS_EXPOSED do not)
+    nudity_min_skin: float = 0.2  # share of skin-toned pixels a colour box needs (NudeNet fires on flat shapes)
+    face_threshold: float = 0.4  # NudeNet FACE_* score from which a face counts
+    photoreal_min_texture: float = 0.25  # share of fine-textured pixels in a face box for it to count as a photo
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value: dict[str, bool]) -> dict[str, bool]:
+        unknown = sorted(set(value) - set(SAFETY_CATEGORIES))
+        if unknown:
+            raise ValueError(f"unknown safety categories {unknown}; known: {list(SAFETY_CATEGORIES)}")
+        if value.get("sexual_minors") is False:
+            raise ValueError("the safety category 'sexual_minors' cannot be turned off")
+        return {**{c: True for c in SAFETY_CATEGORIES}, **value}
+
+
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1  # job workers started inside `azur serve` (0: only external `azur worker`s)
     poll_after_ms: int = 1000  # sent as the openai-poll-after-ms header while a job is running
     max_upload_bytes: int = 20 * 1024 * 1024  # larger input_reference uploads answer 413
+    list_limit: int = 20  # GET /v1/videos page size when `limit` is not given (at most 100)
 
 
 class QueueSettings(BaseModel):
@@ -45,6 +109,41 @@ class QueueSettings(BaseModel):
     heartbeat_seconds: float = 5.0  # how often a running worker renews its lease
     max_attempts: int = 3  # a job that fails (or loses its worker) this many times ends `failed`
     poll_seconds: float = 0.5  # how often an idle worker looks for work
+    progress_seconds: float = 0.5  # a running job writes its progress to the database at most this often
+
+
+class ModelOptions(BaseModel):
+    """How one open-weight model runs. Every field left unset takes its family's default (see
+    ``azur.engine.backends.diffusers_base``). Set per model with ``azur models add --option KEY=VALUE`` or in
+    ``azur.toml`` under ``[models.NAME]``; the file wins over the catalog."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Sampling
+    steps: int | None = Field(None, ge=1, le=200)  # denoising steps
+    guidance: float | None = Field(None, ge=0.0, le=30.0)  # classifier-free guidance scale (1: off)
+    negative_prompt: str | None = None
+    distilled: bool | None = None  # a few-step distilled checkpoint: 8 steps, guidance 1 unless set
+    decode_timestep: float | None = None  # LTX 0.9.1+ VAE decode noise (0.05 recommended there)
+    decode_noise_scale: float | None = None  # LTX 0.9.1+ (0.025 recommended there)
+    max_sequence_length: int | None = Field(None, ge=8, le=1024)  # prompt tokens the text encoder reads
+    styles: bool | None = None  # append the style preset's words to the prompt (default true)
+    # Shape of one generation window (the model's native constraints stay enforced on top)
+    fps: int | None = Field(None, ge=1, le=60)  # the frame rate the model was trained at
+    area: int | None = Field(None, ge=256)  # pixels per frame (width x height) to generate at
+    max_frames: int | None = Field(None, ge=5)  # longest window; longer clips are extended window by window
+    overlap_frames: int | None = Field(None, ge=1)  # frames each new window continues from
+    # Memory
+    dtype: Literal["auto", "bf16", "fp16", "fp32"] | None = None  # auto: bf16 on a GPU, fp32 on a CPU
+    memory: Literal["gpu", "model_offload", "group_offload", "sequential_offload"] | None = None
+    vae_tiling: bool | None = None  # decode in tiles: less memory at 720p and up
+    vae_slicing: bool | None = None
+    quantize: Literal["none", "fp8_layerwise", "int8", "nf4"] | None = None  # the transformer's weights
+    # Speed
+    cache: Literal["none", "first_block", "mag"] | None = None  # step caching
+    cache_threshold: float | None = Field(None, gt=0.0, le=1.0)
+    mag_ratios: list[float] | None = None  # per-model MagCache calibration (cache = "mag" needs them)
+    compile: bool | None = None  # torch.compile the transformer's repeated blocks (GPU only)
 
 
 class Settings(BaseSettings):
@@ -60,8 +159,15 @@ class Settings(BaseSettings):
     max_seconds: int = 20  # the longest video a request may ask for (plans may allow less)
     video_retention_days: int = 30  # finished videos expire after this (expires_at in the API)
     provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
+    plans: dict[str, PlanSettings] = Field(default_factory=_default_plans)  # by plan id
+    default_plan: str = "free"  # the plan of `azur users add` without --plan
+    credits: CreditSettings = Field(default_factory=CreditSettings)
+    billing_timezone: str = "UTC"  # quota months are calendar months in this zone
     server: ServerSettings = Field(default_factory=ServerSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
+    # Per-model options, e.g. [models.wan-1.3b] memory = "model_offload"; override the catalog's options.
+    models: dict[str, ModelOptions] = Field(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(
