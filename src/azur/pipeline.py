@@ -1,5 +1,9 @@
 """The production line of one video: engine → media → provenance, with progress all along.
 
+Provenance (issue 4) runs here, for every video, whoever asked: the invisible watermark goes into each
+frame's luma inside the encoder, the optional visible label onto each frame before it, and the C2PA
+credentials are signed into the finished file (a ``.c2pa`` sidecar for WebM) after the final mux.
+
 Both ``azur generate`` and the job workers call :func:`make_video`, so a video made from the command line
 and one made through the API go through exactly the same steps. Nothing here knows of HTTP, the database
 or storage: the caller hands in a request and a path and gets the finished file and its stills back.
@@ -8,16 +12,23 @@ or storage: the caller hands in a request and a path and gets the finished file 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from azur.config import Settings, get_settings
 from azur.engine.backend import get_backend
 from azur.engine.request import VideoRequest
+from azur.media.audio import AudioSource
 from azur.media.encode import EncodeOptions, VideoWriter
 from azur.media.images import spaced_indices, spritesheet, thumbnail
+from azur.provenance.c2pa import GenerationInfo, ensure_credentials, sign_c2pa
+from azur.provenance.identity import load_installation
+from azur.provenance.visible import VisibleMark
+from azur.provenance.watermark import WatermarkEmbedder, WatermarkPayload
 
 # Called with overall progress 0..1 and the current stage ("sampling", "encoding", "finishing").
 PipelineProgress = Callable[[float, str], None]
@@ -37,19 +48,40 @@ class VideoResult:
     spritesheet: bytes  # JPEG grid of evenly spaced frames
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # Provenance: what marks the file carries.
+    video_id: str = ""
+    watermark_payload: str | None = None  # "<installation tag>:<video ref>" (hex), None when off
+    c2pa_signed: bool = False
+    sidecar_path: Path | None = None  # the WebM's .c2pa manifest
+    visible_mark: bool = False
+
+
+def new_video_id() -> str:
+    """A fresh video id: ``video_`` + 32 lowercase hex digits."""
+    return f"video_{uuid.uuid4().hex}"
 
 
 def make_video(
     request: VideoRequest,
     out_path: str | Path,
     *,
+    video_id: str | None = None,
     progress: PipelineProgress | None = None,
     encode: EncodeOptions = EncodeOptions(),
+    settings: Settings | None = None,
+    audio: AudioSource | None = None,
 ) -> VideoResult:
-    """Generate ``request`` into ``out_path`` (MP4 or WebM). Raises the backend's and encoder's errors;
-    a failed run leaves no file behind."""
+    """Generate ``request`` into ``out_path`` (MP4 or WebM), marked as ``settings.provenance`` says.
+
+    ``video_id``: the id the watermark and manifest carry (``video_`` + 32 hex; a new one when None).
+    ``audio``: an optional soundtrack (WAV path or :class:`~azur.media.audio.Audio`).
+    Raises the backend's, encoder's and signer's errors; a failed run leaves no file behind."""
     report = progress or (lambda fraction, stage: None)
     out_path = Path(out_path)
+    settings = settings or get_settings()
+    marks = settings.provenance
+    video_id = video_id or new_video_id()
+    installation = load_installation(settings.home) if (marks.watermark or marks.c2pa) else None
     backend = get_backend(request.model)
     # Share of the progress bar given to the model's own work; the rest goes to encoding frames.
     model_share = 0.3 if backend.info.family == "embedded" else 0.85
@@ -59,15 +91,36 @@ def make_video(
 
     keep = set(spaced_indices(clip.frame_count, SPRITESHEET_FRAMES))
     middle = clip.frame_count // 2
+    embedder = None
+    if marks.watermark and installation is not None:
+        payload = WatermarkPayload.for_video(installation.id, video_id)
+        embedder = WatermarkEmbedder(payload, request.width, request.height)
+    label = VisibleMark(request.width, request.height, marks.visible_mark_language) if marks.visible_mark else None
     kept: dict[int, np.ndarray] = {}
-    with VideoWriter(out_path, request.width, request.height, clip.fps, encode) as writer:
+    with VideoWriter(
+        out_path, request.width, request.height, clip.fps, encode,
+        audio=audio, luma_filter=embedder.apply_luma if embedder else None,
+    ) as writer:
         for i, frame in enumerate(clip.frames):
+            if label is not None:
+                frame = label.apply(frame)
             writer.write(frame)
             if i in keep or i == middle:
                 kept[i] = frame
             report(model_share + (1.0 - model_share) * 0.97 * (i + 1) / clip.frame_count, "encoding")
         frames_written = writer.frames_written
     encoded = time.perf_counter()
+
+    sidecar = None
+    if marks.c2pa and installation is not None:
+        report(0.975, "signing")
+        info = GenerationInfo(video_id=video_id, model=request.model, installation_id=installation.id)
+        try:
+            sidecar = sign_c2pa(out_path, info, ensure_credentials(installation))
+        except BaseException:
+            out_path.unlink(missing_ok=True)  # an unsigned file must not pass for a finished one
+            raise
+    signed = time.perf_counter()
 
     report(0.98, "finishing")
     still = thumbnail(kept[middle])
@@ -86,6 +139,12 @@ def make_video(
         timings={
             "model_s": generated - started,
             "encode_s": encoded - generated,
+            "sign_s": signed - encoded,
             "total_s": time.perf_counter() - started,
         },
+        video_id=video_id,
+        watermark_payload=embedder.payload.text if embedder else None,
+        c2pa_signed=bool(marks.c2pa and installation is not None),
+        sidecar_path=sidecar,
+        visible_mark=label is not None,
     )

@@ -1,10 +1,14 @@
 """Encoding frames into browser-playable video files with PyAV (libx264 / libvpx bundled in its wheels).
 
-Frames are written one at a time, so memory stays flat whatever the length or size of the clip.
+Frames are written one at a time, so memory stays flat whatever the length or size of the clip. An optional
+audio track (AAC in MP4, Opus in WebM) is encoded alongside, in step with the frames, and an optional
+``luma_filter`` sees every frame's Y plane just before encoding: that is where the invisible watermark goes,
+because the frame is converted to yuv420p there anyway and the Y plane is a third of the RGB bytes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -12,6 +16,11 @@ from types import TracebackType
 
 import av
 import numpy as np
+
+from azur.media.audio import AudioSource, AudioTrackEncoder, load_audio
+
+# Changes a frame's uint8 Y plane (height x width, limited range 16..235) in place.
+LumaFilter = Callable[[np.ndarray], None]
 
 CONTAINERS = ("mp4", "webm")
 
@@ -27,9 +36,22 @@ class VideoWriter:
     """Stream RGB frames into an MP4 (H.264, yuv420p, faststart) or a WebM (VP9).
 
     Use as a context manager: ``with VideoWriter(path, 1280, 720, 24) as w: w.write(frame)``.
+
+    ``audio``: a WAV (or any audio) path or an :class:`~azur.media.audio.Audio`, encoded as AAC (MP4) or Opus
+    (WebM) and cut at the video's end. ``luma_filter``: called on each frame's Y plane before encoding.
     """
 
-    def __init__(self, path: str | Path, width: int, height: int, fps: int, options: EncodeOptions = EncodeOptions()):
+    def __init__(
+        self,
+        path: str | Path,
+        width: int,
+        height: int,
+        fps: int,
+        options: EncodeOptions = EncodeOptions(),
+        *,
+        audio: AudioSource | None = None,
+        luma_filter: LumaFilter | None = None,
+    ):
         if options.container not in CONTAINERS:
             raise ValueError(f"Unknown container '{options.container}'. Allowed: {', '.join(CONTAINERS)}.")
         if width % 2 or height % 2:
@@ -51,21 +73,32 @@ class VideoWriter:
         self._stream.width, self._stream.height = width, height
         self._stream.pix_fmt = "yuv420p"
         self._stream.time_base = Fraction(1, fps)
+        self._luma_filter = luma_filter
+        self._audio = AudioTrackEncoder(self._out, load_audio(audio), options.container) if audio is not None else None
 
     def write(self, frame: np.ndarray) -> None:
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
             raise ValueError(f"expected a {self.height}x{self.width}x3 uint8 frame, got {frame.shape} {frame.dtype}")
         video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
+        if self._luma_filter is not None:
+            video_frame = video_frame.reformat(format="yuv420p")
+            plane = video_frame.planes[0]
+            luma = np.asarray(memoryview(plane)).reshape(plane.height, plane.line_size)[:, : plane.width]
+            self._luma_filter(luma)
         video_frame.pts = self.frames_written
         for packet in self._stream.encode(video_frame):
             self._out.mux(packet)
         self.frames_written += 1
+        if self._audio is not None:
+            self._audio.encode_until(self.frames_written / self.fps)
 
     def close(self) -> None:
         if self._out is None:
             return
         for packet in self._stream.encode():
             self._out.mux(packet)
+        if self._audio is not None:
+            self._audio.finish(self.frames_written / self.fps)
         self._out.close()
         self._out = None
 
