@@ -1,0 +1,1 @@
+"""The HTTP API: OpenAI's Videos API on Azur (``create_app`` in :mod:`.app`)."""

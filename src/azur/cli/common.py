@@ -33,3 +33,28 @@ def progress_bar(description: str) -> Iterator:
             bar.update(task, completed=min(max(fraction, 0.0), 1.0), stage=stage)
 
         yield update
+
+
+@contextmanager
+def database_session() -> Iterator:
+    """``(settings, session)`` on this installation's database (migrated), committed on success."""
+    from azur.config import get_settings
+    from azur.db.session import open_database
+
+    settings = get_settings()
+    db = open_database(settings.resolved_database_url)
+    try:
+        with db.session() as session:
+            yield settings, session
+    finally:
+        db.dispose()
+
+
+def find_user(session, name: str):  # noqa: ANN001, ANN201 - a Session, a User
+    """The user called ``name``, or a one-line :class:`UserError`."""
+    from azur.accounts.users import UnknownUser, get_user
+
+    try:
+        return get_user(session, name)
+    except UnknownUser as exc:
+        raise UserError(str(exc)) from None

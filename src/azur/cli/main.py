@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from azur.cli import generate
+from azur.cli import generate, keys, models, plans, serve, users, verify, worker
 
 app = typer.Typer(
     name="azur",
@@ -27,15 +27,27 @@ def _root() -> None:
 
 
 generate.register(app)
+verify.register(app)
+serve.register(app)
+worker.register(app)
+users.register(app)
+keys.register(app)
+models.register(app)
+plans.register(app)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     from azur.cli.common import UserError
     from azur.engine.backend import UnknownModel
+    from azur.engine.backends.diffusers_base import BackendUnavailable
+    from azur.engine.catalog import InvalidModel
     from azur.engine.request import InvalidRequest
     from azur.media.images import UnreadableImage
 
-    return (UserError, InvalidRequest, UnknownModel, UnreadableImage, FileNotFoundError, PermissionError)
+    return (
+        UserError, InvalidRequest, UnknownModel, InvalidModel, BackendUnavailable, UnreadableImage,
+        FileNotFoundError, PermissionError,
+    )
 
 
 def run() -> None:

@@ -1,0 +1,1 @@
+"""The database: tables (:mod:`.models`), engine and sessions (:mod:`.session`), Alembic migrations."""

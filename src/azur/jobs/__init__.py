@@ -1,0 +1,1 @@
+"""The durable job queue (:mod:`.queue`) and the workers that run jobs (:mod:`.worker`)."""

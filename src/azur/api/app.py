@@ -1,0 +1,73 @@
+"""The FastAPI app: :func:`create_app` builds it from settings; the lifespan opens what it needs.
+
+At start-up the lifespan migrates the database (Alembic, shipped in the package), opens the storage and
+the queue, and starts ``server.workers`` worker processes; at shutdown it stops them (their running jobs
+go back to the queue) and closes the database. Nothing is built at import time, so
+``uvicorn --factory azur.api.app:app_from_environment`` and the tests' own servers work the same way.
+
+The web studio is served at ``/`` (``azur.studio``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from azur import __version__
+from azur.api.deps import Services
+from azur.api.errors import install_error_handlers
+from azur import studio
+from azur.api.routes import health, models, usage, verify, videos
+from azur.config import Settings, get_settings
+
+log = logging.getLogger("azur.api")
+
+
+def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
+    """The app for ``settings``. ``start_workers=False`` serves the API only (workers run elsewhere)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from azur.db.session import Database
+        from azur.jobs.queue import DatabaseQueue
+        from azur.jobs.worker import start_worker_processes, stop_worker_processes
+        from azur.safety.guard import SafetyGuard
+        from azur.storage import make_storage
+
+        db = Database(settings.resolved_database_url)
+        db.migrate()
+        app.state.services = Services(settings=settings, db=db, storage=make_storage(settings),
+                                      queue=DatabaseQueue(db, settings.queue), safety=SafetyGuard(settings, db),
+                                      started_at=time.time())
+        workers = start_worker_processes(settings, settings.server.workers) if start_workers else []
+        log.info("azur API ready: database %s, %d worker process(es)", db.engine.url.render_as_string(), len(workers))
+        try:
+            yield
+        finally:
+            stop_worker_processes(workers)
+            db.dispose()
+
+    app = FastAPI(
+        title="Azur",
+        version=__version__,
+        summary="Self-hosted text-to-video with OpenAI's Videos API.",
+        description="Point the official `openai` client at this server (`base_url=.../v1`, `api_key=...`).",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(videos.router)
+    app.include_router(models.router)
+    app.include_router(verify.router)
+    app.include_router(usage.router)
+    studio.mount(app)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For ``uvicorn --factory azur.api.app:app_from_environment``: settings from env vars and TOML."""
+    return create_app(get_settings())

@@ -1,0 +1,92 @@
+"""Dependencies, declared once: the services, a database session, the current user, an owned video.
+
+These are ``async`` on purpose although SQLite calls are blocking: a point query takes well under a
+millisecond (WAL readers never wait for writers), far less than a thread-pool hop per dependency, which
+is what made polling slow under load. Routes that write or decode files stay sync (thread pool).
+
+Routes take ``SessionDep``, ``CurrentUser`` and ``OwnedVideo`` as parameters; the ownership rule (another
+user's video answers 404, exactly like an unknown id) lives only in :func:`get_owned_video`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from azur.accounts.keys import authenticate
+from azur.api.errors import not_found, unauthorized
+from azur.config import Settings
+from azur.db.models import User, Video
+from azur.db.session import Database
+from azur.jobs.queue import DatabaseQueue
+from azur.safety.guard import SafetyGuard
+from azur.storage.base import Storage
+
+VIDEO_ID = re.compile(r"^video_[0-9a-f]{32}$")
+
+
+@dataclass
+class Services:
+    """What the app builds once at start-up (see ``azur.api.app.lifespan``)."""
+
+    settings: Settings
+    db: Database
+    storage: Storage
+    queue: DatabaseQueue
+    safety: SafetyGuard
+    started_at: float
+
+
+async def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
+    with services.db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="An Azur API key (`azur users add` / `azur keys add`).")
+
+
+async def get_current_user(
+    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> User:
+    if credentials is None or not credentials.credentials:
+        raise unauthorized("You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.")
+    user = authenticate(session, credentials.credentials)
+    if user is None:
+        shown = credentials.credentials[:8] + "..." if len(credentials.credentials) > 8 else "***"
+        raise unauthorized(f"Incorrect API key provided: {shown}. Ask the server's admin for one (`azur keys add`).")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def find_owned_video(session: Session, user: User, video_id: str, *, param: str | None = None) -> Video:
+    """The video ``video_id`` if ``user`` owns it; else 404 (someone else's video is not even named)."""
+    video = session.get(Video, video_id) if VIDEO_ID.match(video_id) else None
+    if video is None or video.user_id != user.id:
+        raise not_found(f"No video found with id '{video_id}'.", param=param)
+    return video
+
+
+async def get_owned_video(
+    session: SessionDep, user: CurrentUser, video_id: Annotated[str, Path(description="A video id, video_...")]
+) -> Video:
+    return find_owned_video(session, user, video_id)
+
+
+OwnedVideo = Annotated[Video, Depends(get_owned_video)]

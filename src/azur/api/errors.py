@@ -1,0 +1,125 @@
+"""The one error envelope, OpenAI's: ``{"error": {"message", "type", "param", "code"}}``.
+
+Routes and dependencies *raise* :class:`ApiError` (or let a known exception through); only the handlers
+installed by :func:`install_error_handlers` write error responses, so every error has the same shape —
+FastAPI's own 422 body and Starlette's plain 404/405 included. Anything unexpected becomes a 500 in the
+same envelope (and is logged), never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("azur.api")
+
+INVALID_REQUEST = "invalid_request_error"
+
+
+class ApiError(Exception):
+    """An error answered to the client. ``type`` and ``code`` follow OpenAI's names."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = INVALID_REQUEST,  # noqa: A002 - the envelope's field name
+        param: str | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type
+        self.param = param
+        self.code = code
+        self.headers = headers
+        self.extra = extra or {}  # Azur's additions inside the error object (e.g. a moderation category)
+
+    def body(self) -> dict:
+        error = {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
+        return {"error": {**error, **self.extra}}
+
+
+def bad_request(message: str, *, param: str | None = None, code: str | None = "invalid_value") -> ApiError:
+    return ApiError(400, message, param=param, code=code)
+
+
+def unauthorized(message: str) -> ApiError:
+    return ApiError(401, message, code="invalid_api_key", headers={"WWW-Authenticate": "Bearer"})
+
+
+def not_found(message: str, *, param: str | None = None) -> ApiError:
+    return ApiError(404, message, param=param, code="not_found")
+
+
+def not_ready(message: str) -> ApiError:
+    return ApiError(409, message, code="video_not_ready")
+
+
+def too_large(message: str, *, param: str | None = None) -> ApiError:
+    return ApiError(413, message, param=param, code="request_too_large")
+
+
+def quota_exceeded(message: str, resets_at) -> ApiError:  # noqa: ANN001 - an aware datetime
+    import time as _time
+
+    wait = max(1, int(resets_at.timestamp() - _time.time()))
+    # x-should-retry: the official client would otherwise retry a 429 that cannot succeed before the reset.
+    headers = {"Retry-After": str(wait), "x-should-retry": "false"}
+    return ApiError(429, message, type="insufficient_quota", code="quota_exceeded", headers=headers)
+
+
+def moderation_blocked(message: str, category: str, *, param: str | None = "prompt") -> ApiError:
+    return ApiError(400, message, param=param, code="moderation_blocked", extra={"category": category})
+
+
+def _respond(error: ApiError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return _respond(exc)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    # FastAPI would answer 422 with its own shape; OpenAI answers 400 naming the parameter.
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
+    param = ".".join(location) or None
+    message = first.get("msg", "Invalid request.")
+    text = f"Invalid value for '{param}': {message}" if param else f"Invalid request: {message}"
+    return _respond(bad_request(text, param=param))
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+    message = {
+        404: "Unknown URL: no such route.",
+        405: "Method not allowed for this route.",
+    }.get(exc.status_code, str(exc.detail))
+    error = ApiError(exc.status_code, message, code=codes.get(exc.status_code), headers=getattr(exc, "headers", None))
+    return _respond(error)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(ApiError(500, "The server had an error while processing your request.", type="server_error",
+                             code="internal_error"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,315 @@
+"""``/v1/videos``: OpenAI's Videos API (create, list, retrieve, delete, content, remix, extensions, edits).
+
+Each route validates, writes the job row and commits before answering (an accepted job is never lost),
+then returns the video as ``openai.types.Video``. While a video is queued or running the answer carries
+``openai-poll-after-ms`` so that the official client's ``videos.poll`` paces itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy import and_, or_, select
+
+from azur.api import video_inputs as inputs
+from azur.api.body import body_dependency, body_openapi
+from azur.api.deps import CurrentUser, OwnedVideo, ServicesDep, SessionDep, find_owned_video, get_current_user
+from azur.api.errors import ApiError, bad_request, not_found, moderation_blocked, not_ready, quota_exceeded
+from azur.api.schemas import (
+    ErrorBody,
+    VideoCreateBody,
+    VideoDeleted,
+    VideoEditBody,
+    VideoError,
+    VideoExtendBody,
+    VideoList,
+    VideoPublic,
+    VideoRemixBody,
+)
+from azur.db.models import User, Video, VideoKind, VideoStatus
+from azur.storage.base import MissingFile, video_prefix
+
+ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413)}
+# Authentication runs first (router dependency, cached for the route's own CurrentUser): a request without
+# a valid key is answered 401 whatever its body.
+router = APIRouter(prefix="/v1/videos", tags=["videos"], responses=ERRORS, dependencies=[Depends(get_current_user)])
+
+VIDEO_REFERENCE = {
+    "anyOf": [
+        {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]},
+        {"type": "string"},
+    ]
+}
+CONTENT_TYPES = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
+EXTENSIONS = {"video": "mp4", "thumbnail": "webp", "spritesheet": "jpg"}
+# Bodies are read by async dependencies (JSON or multipart); the routes themselves are sync and run in
+# the thread pool, so decoding uploads and database work never block the event loop.
+CreateBody = Annotated[VideoCreateBody, Depends(body_dependency(VideoCreateBody))]
+ExtendBody = Annotated[VideoExtendBody, Depends(body_dependency(VideoExtendBody))]
+EditBody = Annotated[VideoEditBody, Depends(body_dependency(VideoEditBody))]
+RemixBody = Annotated[VideoRemixBody, Depends(body_dependency(VideoRemixBody))]
+
+
+def public(video: Video) -> VideoPublic:
+    """A video row as ``openai.types.Video``."""
+    failed = video.status == VideoStatus.failed.value
+    seconds = int(video.seconds) if float(video.seconds).is_integer() else video.seconds
+    return VideoPublic(
+        id=video.id,
+        status=video.status,
+        progress=video.progress,
+        created_at=int(video.created_at),
+        completed_at=int(video.completed_at) if video.completed_at else None,
+        expires_at=int(video.expires_at) if video.expires_at else None,
+        model=video.model,
+        prompt=video.prompt,
+        seconds=str(seconds),
+        size=video.size_text,
+        remixed_from_video_id=video.remixed_from_video_id,
+        error=VideoError(code=video.error_code or "generation_failed", message=video.error_message or "Failed.")
+        if failed else None,
+    )
+
+
+def answer(video: Video, response: Response, services: ServicesDep) -> VideoPublic:
+    if video.status in (VideoStatus.queued.value, VideoStatus.in_progress.value):
+        response.headers["openai-poll-after-ms"] = str(services.settings.server.poll_after_ms)
+    return public(video)
+
+
+def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video, options: inputs.Options,
+            *, upload=None, likeness_consent: bool = False) -> Video:  # noqa: ANN001
+    """Moderate, check the plan, reserve the quota, store the job's inputs, add the job and commit, all
+    in one transaction: from here on the video will be made (or refunded).
+
+    ``upload`` is a first frame the user sent (checked for nudity and real faces); frames taken from the
+    user's own finished videos were checked when those were made.
+    """
+    from azur.accounts import ledger
+    from azur.accounts.plans import PlanLimit
+    from azur.safety.guard import Blocked
+
+    try:
+        services.safety.check_prompt(user.id, options.request.prompt)
+        if upload is not None:
+            services.safety.check_upload(user.id, upload, likeness_consent=likeness_consent)
+    except Blocked as exc:
+        raise moderation_blocked(exc.message, exc.category, param=exc.param) from None
+    try:
+        ledger.reserve(session, services.settings, user, video, options.request)
+    except PlanLimit as exc:
+        raise bad_request(exc.message, param=exc.param, code="plan_limit") from None
+    except ledger.QuotaExceeded as exc:
+        raise quota_exceeded(exc.message, exc.resets_at) from None
+    inputs.store_first_frame(services.storage, video, options.first_frame)
+    services.queue.submit(session, video)
+    session.commit()
+    return video
+
+
+@router.post("", openapi_extra=body_openapi(VideoCreateBody, file_fields=("input_reference",)))
+def create_video(body: CreateBody, response: Response, services: ServicesDep, session: SessionDep,
+                 user: CurrentUser) -> VideoPublic:
+    """Create a video from a prompt, optionally starting from an image (``input_reference``)."""
+    settings = services.settings
+    first_frame = inputs.reference_image(settings, body.input_reference)
+    options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
+                                      size=body.size, seed=body.seed, style=body.style, first_frame=first_frame)
+    video = inputs.new_video(user.id, options)
+    accepted = _accept(services, session, user, video, options, upload=first_frame,
+                       likeness_consent=body.likeness_consent)
+    return answer(accepted, response, services)
+
+
+@router.get("")
+def list_videos(
+    response: Response,
+    services: ServicesDep,
+    session: SessionDep,
+    user: CurrentUser,
+    after: Annotated[str | None, Query(description="The id of the last video of the previous page.")] = None,
+    limit: Annotated[int | None, Query(description="Videos per page, 1-100.")] = None,
+    order: Annotated[Literal["asc", "desc"], Query(description="By creation time.")] = "desc",
+) -> VideoList:
+    """The caller's videos, newest first by default, a page at a time."""
+    limit = services.settings.server.list_limit if limit is None else limit
+    if not 1 <= limit <= 100:
+        raise bad_request(f"limit must be between 1 and 100, got {limit}.", param="limit")
+    query = select(Video).where(Video.user_id == user.id)
+    descending = order == "desc"
+    if after is not None:
+        cursor = find_owned_video(session, user, after, param="after")
+        key = (cursor.created_at, cursor.id)
+        if descending:
+            query = query.where(or_(Video.created_at < key[0], and_(Video.created_at == key[0], Video.id < key[1])))
+        else:
+            query = query.where(or_(Video.created_at > key[0], and_(Video.created_at == key[0], Video.id > key[1])))
+    if descending:
+        query = query.order_by(Video.created_at.desc(), Video.id.desc())
+    else:
+        query = query.order_by(Video.created_at, Video.id)
+    rows = list(session.scalars(query.limit(limit + 1)))
+    page = [public(v) for v in rows[:limit]]
+    return VideoList(data=page, first_id=page[0].id if page else None, last_id=page[-1].id if page else None,
+                     has_more=len(rows) > limit)
+
+
+@router.post("/extensions", openapi_extra=body_openapi(VideoExtendBody, file_fields=("video",),
+                                                       json_objects={"video": VIDEO_REFERENCE}))
+def extend_video(body: ExtendBody, response: Response, services: ServicesDep, session: SessionDep,
+                 user: CurrentUser) -> VideoPublic:
+    """Continue a video: the new video starts on the source's last frame and lasts ``seconds``."""
+    settings = services.settings
+    source_id = inputs.source_video_id(body.video)
+    if source_id is not None:
+        source = find_owned_video(session, user, source_id, param="video")
+        inputs.require_completed(source, "extended")
+        last = _stored_frame(services, source, "last")
+        options = inputs.validate_options(settings, prompt=body.prompt, model=source.model, seconds=body.seconds,
+                                          size=source.size_text, seed=source.seed if body.seed is None else body.seed,
+                                          style=body.style or source.style, first_frame=last)
+    else:
+        upload = inputs.uploaded_video(settings, body.video)
+        size, _ = _shape_of_upload(upload)
+        last = _upload_frame(upload, "last")
+        options = inputs.validate_options(settings, prompt=body.prompt, seconds=body.seconds,
+                                          size=inputs.closest_size(size), seed=body.seed, style=body.style,
+                                          first_frame=last)
+    video = inputs.new_video(user.id, options, kind=VideoKind.extension, source=source_id)
+    upload = last if source_id is None else None
+    return answer(_accept(services, session, user, video, options, upload=upload), response, services)
+
+
+@router.post("/edits", openapi_extra=body_openapi(VideoEditBody, file_fields=("video",),
+                                                  json_objects={"video": VIDEO_REFERENCE}))
+def edit_video(body: EditBody, response: Response, services: ServicesDep, session: SessionDep,
+               user: CurrentUser) -> VideoPublic:
+    """Edit a video by making it again from its first frame with the new prompt.
+
+    The embedded model cannot change a video in place; it re-generates the clip from the source's first
+    frame, at the source's size and length, with the new prompt."""
+    settings = services.settings
+    source_id = inputs.source_video_id(body.video)
+    if source_id is not None:
+        source = find_owned_video(session, user, source_id, param="video")
+        inputs.require_completed(source, "edited")
+        first = _stored_frame(services, source, "first")
+        options = inputs.validate_options(settings, prompt=body.prompt, model=source.model, seconds=source.seconds,
+                                          size=source.size_text, seed=source.seed if body.seed is None else body.seed,
+                                          style=body.style or source.style, first_frame=first)
+    else:
+        upload = inputs.uploaded_video(settings, body.video)
+        size, duration = _shape_of_upload(upload)
+        first = _upload_frame(upload, "first")
+        seconds = min(settings.max_seconds, max(1, round(duration))) if duration else 4
+        options = inputs.validate_options(settings, prompt=body.prompt, seconds=seconds, size=inputs.closest_size(size),
+                                          seed=body.seed, style=body.style, first_frame=first)
+    video = inputs.new_video(user.id, options, kind=VideoKind.edit, source=source_id)
+    upload = first if source_id is None else None
+    return answer(_accept(services, session, user, video, options, upload=upload), response, services)
+
+
+@router.post("/characters", include_in_schema=False)
+@router.get("/characters/{character_id}", include_in_schema=False)
+def characters() -> None:
+    """Sora's characters (cameos) have no counterpart in Azur's models."""
+    raise bad_request("Characters are not supported by Azur.", code="unsupported_feature")
+
+
+@router.get("/{video_id}")
+async def retrieve_video(video: OwnedVideo, response: Response, services: ServicesDep) -> VideoPublic:
+    """A video's status and progress."""
+    return answer(video, response, services)
+
+
+@router.delete("/{video_id}")
+def delete_video(video: OwnedVideo, services: ServicesDep, session: SessionDep) -> VideoDeleted:
+    """Delete a video and its files; a running job notices and stops. A video deleted before it started
+    gives its quota back."""
+    from azur.accounts import ledger
+
+    video_id = video.id
+    if video.status == VideoStatus.queued.value:
+        ledger.refund(session, video_id, reason="deleted before it started")
+    session.delete(video)
+    session.commit()
+    services.storage.delete_prefix(video_prefix(video_id))
+    return VideoDeleted(id=video_id, deleted=True)
+
+
+@router.get(
+    "/{video_id}/content",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in CONTENT_TYPES.values()}, "description": "The file."}},
+)
+def download_content(
+    video: OwnedVideo,
+    services: ServicesDep,
+    variant: Annotated[str, Query(description="video (MP4), thumbnail (WebP) or spritesheet (JPEG).")] = "video",
+) -> Response:
+    """Download the finished video, its thumbnail or its spritesheet."""
+    if variant not in CONTENT_TYPES:
+        raise bad_request(f"Unknown variant '{variant}'. Allowed: {', '.join(CONTENT_TYPES)}.", param="variant")
+    if video.status != VideoStatus.completed.value or not video.files:
+        raise not_ready(f"Video '{video.id}' is {video.status}; its content is available once it is completed.")
+    key = video.files.get(variant)
+    storage = services.storage
+    filename = f"{video.id}.{EXTENSIONS[variant]}"
+    headers = {"Content-Disposition": f'inline; filename="{filename}"'}
+    path = storage.local_path(key) if key else None
+    if path is not None:
+        if not path.is_file():
+            raise not_found(f"The {variant} of video '{video.id}' is no longer stored.")
+        return FileResponse(path, media_type=CONTENT_TYPES[variant], headers=headers)
+    try:
+        stream = storage.open(key)
+    except MissingFile:
+        raise not_found(f"The {variant} of video '{video.id}' is no longer stored.") from None
+    return StreamingResponse(stream, media_type=CONTENT_TYPES[variant], headers=headers)
+
+
+@router.post("/{video_id}/remix", openapi_extra=body_openapi(VideoRemixBody))
+def remix_video(source: OwnedVideo, body: RemixBody, response: Response, services: ServicesDep,
+                session: SessionDep, user: CurrentUser) -> VideoPublic:
+    """A new video with the source's options and seed and a new prompt."""
+    settings = services.settings
+    inputs.require_completed(source, "remixed")
+    options = inputs.validate_options(settings, prompt=body.prompt, model=source.model, seconds=source.seconds,
+                                      size=source.size_text, seed=source.seed if body.seed is None else body.seed,
+                                      style=body.style or source.style)
+    video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
+    inputs.copy_first_frame(services.storage, source, video)
+    return answer(_accept(services, session, user, video, options), response, services)
+
+
+def _stored_frame(services: ServicesDep, source: Video, which: str):  # noqa: ANN202
+    from azur.media.read import UnreadableVideo
+
+    key = (source.files or {}).get("video")
+    storage = services.storage
+    if not key or not storage.exists(key):
+        raise not_found(f"The video file of '{source.id}' is no longer stored.", param="video")
+    try:
+        return inputs.video_frame(storage.local_path(key) or storage.read_bytes(key), which)
+    except UnreadableVideo as exc:
+        raise ApiError(500, f"The stored video '{source.id}' cannot be decoded ({exc}).", type="server_error") from None
+
+
+def _upload_frame(upload: bytes, which: str):  # noqa: ANN202
+    from azur.media.read import UnreadableVideo
+
+    try:
+        return inputs.video_frame(upload, which)
+    except UnreadableVideo as exc:
+        raise bad_request(f"Cannot read the uploaded video: {exc}", param="video") from None
+
+
+def _shape_of_upload(upload: bytes) -> tuple[tuple[int, int], float | None]:
+    from azur.media.read import UnreadableVideo
+
+    try:
+        return inputs.video_shape(upload)
+    except UnreadableVideo as exc:
+        raise bad_request(f"Cannot read the uploaded video: {exc}", param="video") from None

@@ -1,0 +1,129 @@
+"""The wire shapes, copied from the official ``openai`` client's types (``openai/types/video*.py``).
+
+Response models serialise every field, nulls included, as OpenAI does. Request bodies arrive as JSON or
+multipart (the official client always sends multipart for ``create``, ``edit`` and ``extend``); they are
+parsed by :mod:`azur.api.body` into the ``*Body`` models below, which forbid unknown fields so that a typo
+is answered with a 400 naming it instead of being ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+VideoStatusText = Literal["queued", "in_progress", "completed", "failed"]
+Number = int | float | str
+
+
+class VideoError(BaseModel):
+    """Why a video failed (``openai.types.VideoCreateError``)."""
+
+    code: str
+    message: str
+
+
+class VideoPublic(BaseModel):
+    """A video job (``openai.types.Video``)."""
+
+    id: str
+    object: Literal["video"] = "video"
+    status: VideoStatusText
+    progress: int = Field(ge=0, le=100)
+    created_at: int
+    completed_at: int | None = None
+    expires_at: int | None = None
+    model: str
+    prompt: str | None = None
+    seconds: str
+    size: str
+    remixed_from_video_id: str | None = None
+    error: VideoError | None = None
+
+
+class VideoList(BaseModel):
+    """A page of videos (the client's ``SyncConversationCursorPage[Video]``)."""
+
+    object: Literal["list"] = "list"
+    data: list[VideoPublic]
+    first_id: str | None = None
+    last_id: str | None = None
+    has_more: bool
+
+
+class VideoDeleted(BaseModel):
+    """``openai.types.VideoDeleteResponse``."""
+
+    id: str
+    object: Literal["video.deleted"] = "video.deleted"
+    deleted: bool
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: ``{"error": {...}}``."""
+
+    error: ErrorDetail
+
+
+class ModelPublic(BaseModel):
+    """``openai.types.Model``."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelPublic]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    database: Literal["ok"] = "ok"
+
+
+# ---- request bodies -------------------------------------------------------------------------------------
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AzurOptions(_Body):
+    """Azur's own options, sent by the official client as extra body fields (``extra_body={...}``)."""
+
+    seed: int | str | None = Field(None, description="Same seed, same video (Azur extra).")
+    style: str | None = Field(None, description="flat, cartoon or soft (Azur extra).")
+
+
+class VideoCreateBody(AzurOptions):
+    prompt: str
+    model: str | None = None
+    seconds: Number | None = None
+    size: str | None = None
+    input_reference: Any = Field(None, description="An image file (multipart), or {\"image_url\": \"data:...\"}.")
+    likeness_consent: bool = Field(False, description="Azur: the user has the consent of every real person "
+                                   "shown in input_reference (recorded in the audit log).")
+
+
+class VideoRemixBody(AzurOptions):
+    prompt: str
+
+
+class VideoExtendBody(AzurOptions):
+    prompt: str
+    seconds: Number
+    video: Any = Field(description="{\"id\": \"video_...\"} of a completed video, or a video file (multipart).")
+
+
+class VideoEditBody(AzurOptions):
+    prompt: str
+    video: Any = Field(description="{\"id\": \"video_...\"} of a completed video, or a video file (multipart).")

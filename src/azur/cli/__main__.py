@@ -1,0 +1,3 @@
+from azur.cli.main import run
+
+run()

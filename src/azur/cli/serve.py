@@ -1,0 +1,30 @@
+"""``azur serve``: the API (OpenAI's Videos API) and, by default, its job workers, on one machine."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+def serve(
+    host: str | None = typer.Option(None, "--host", help="Address to listen on (default: server.host, 127.0.0.1)."),
+    port: int | None = typer.Option(None, "--port", help="Port (default: server.port, 8000)."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=0, help="Job worker processes to start beside the API (0: only external `azur worker`s)."
+    ),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level: debug, info, warning, error."),
+) -> None:
+    """Serve the API at http://HOST:PORT/v1 (docs at /docs), with job workers, until interrupted."""
+    import uvicorn
+
+    from azur.api.app import create_app
+    from azur.config import get_settings
+
+    settings = get_settings()
+    changes = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
+    settings = settings.model_copy(update={"server": settings.server.model_copy(update=changes)})
+    settings.home.mkdir(parents=True, exist_ok=True)
+    uvicorn.run(create_app(settings), host=settings.server.host, port=settings.server.port, log_level=log_level)

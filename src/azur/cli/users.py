@@ -1,0 +1,94 @@
+"""``azur users add|list``: the accounts of this server. A new user gets an API key, shown once."""
+
+from __future__ import annotations
+
+import typer
+
+from azur.cli.common import UserError, console
+
+users_app = typer.Typer(help="Users of this server.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def add(
+    name: str = typer.Argument(..., help="A unique user name."),
+    plan: str | None = typer.Option(None, "--plan", help="The user's plan (free, plus, pro; default: free)."),
+) -> None:
+    """Create a user and print their first API key (it is stored only as a hash: keep it)."""
+    from azur.accounts.keys import create_key
+    from azur.accounts.users import UserExists, create_user
+    from azur.config import get_settings
+    from azur.db.session import open_database
+
+    settings = get_settings()
+    plan = plan or settings.default_plan
+    if plan not in settings.plans:
+        raise UserError(f"Unknown plan '{plan}'. Plans: {', '.join(settings.plans)}.")
+    db = open_database(settings.resolved_database_url)
+    try:
+        with db.session() as session:
+            user = create_user(session, name, plan=plan)
+            _, key = create_key(session, user)
+    except (UserExists, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        db.dispose()
+    console.print(f"created user [bold]{name}[/] (plan {plan}); API key:", highlight=False)
+    print(key)
+
+
+@users_app.command("list")
+def list_() -> None:
+    """List users with their plan and number of active keys."""
+    from azur.accounts.users import list_users
+    from azur.config import get_settings
+    from azur.db.session import open_database
+
+    db = open_database(get_settings().resolved_database_url)
+    try:
+        with db.session() as session:
+            rows = [(u.name, u.plan, sum(1 for k in u.keys if k.revoked_at is None)) for u in list_users(session)]
+    finally:
+        db.dispose()
+    print(f"{'NAME':<24} {'PLAN':<10} KEYS")
+    for name, plan, keys in rows:
+        print(f"{name:<24} {plan:<10} {keys}")
+
+
+@users_app.command("set-plan")
+def set_plan(
+    name: str = typer.Argument(..., help="The user."),
+    plan: str = typer.Argument(..., help="The new plan (see `azur plans list`)."),
+) -> None:
+    """Move a user to another plan; limits apply from their next request."""
+    from azur.cli.common import database_session, find_user
+
+    with database_session() as (settings, session):
+        if plan not in settings.plans:
+            raise UserError(f"Unknown plan '{plan}'. Plans: {', '.join(settings.plans)}.")
+        user = find_user(session, name)
+        old, user.plan = user.plan, plan
+    console.print(f"{name}: plan {old} → {plan}", highlight=False)
+
+
+@users_app.command("grant-credits")
+def grant_credits(
+    name: str = typer.Argument(..., help="The user."),
+    credits: int = typer.Argument(..., help="Credits to add for the current month.", min=1),
+    note: str | None = typer.Option(None, "--note", help="Why (kept in the usage ledger)."),
+) -> None:
+    """Give a user extra credits for this month (a row in the usage ledger)."""
+    from azur.accounts.ledger import grant_credits as grant
+    from azur.accounts.ledger import usage
+    from azur.cli.common import database_session, find_user
+
+    with database_session() as (settings, session):
+        user = find_user(session, name)
+        grant(session, settings, user, credits, note=note)
+        session.flush()
+        left = usage(session, settings, user).credits_remaining
+    console.print(f"{name}: +{credits} credits this month ({left} left)", highlight=False)

@@ -1,0 +1,26 @@
+"""``azur worker``: run jobs from the shared database and storage, on this machine or another one."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+
+
+def worker(
+    model: list[str] = typer.Option(
+        [], "--model", "-m", help="Run only jobs of this model (repeatable); it is loaded at start. Default: any."
+    ),
+) -> None:
+    """Take jobs from the queue and make their videos until interrupted (Ctrl+C gives the running job back).
+
+    A GPU machine with the weights of a model is a worker for it: point AZUR_DATABASE_URL and the storage
+    at the server's, and run `azur worker --model NAME`."""
+    from azur.config import get_settings
+    from azur.jobs.worker import run_worker
+
+    settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    run_worker(settings, models=list(model) or None)

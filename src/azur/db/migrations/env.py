@@ -1,0 +1,27 @@
+"""Alembic environment: runs on the connection handed in by azur.db.session.Database.migrate, or on
+``sqlalchemy.url`` when called from the ``alembic`` command line with ``-c src/azur/db/alembic.ini``."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from azur.db.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run()

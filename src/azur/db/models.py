@@ -1,0 +1,157 @@
+"""The database tables: users, their API keys, and videos (each video row is also its job).
+
+A video and the job that makes it share one row: the API reads what the worker writes (status, progress,
+error) without a join, and a job is committed in the same transaction that accepts the request. The job
+columns (``priority``, ``attempts``, ``lease_*``) are only touched through :mod:`azur.jobs.queue`.
+
+Times are Unix seconds as floats (the API shows them rounded down to whole seconds); ``created_at`` with
+the id breaks ties in list order.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Double, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class VideoStatus(str, enum.Enum):
+    """The lifecycle of a video job, as OpenAI's Videos API names it."""
+
+    queued = "queued"
+    in_progress = "in_progress"
+    completed = "completed"
+    failed = "failed"
+
+
+class VideoKind(str, enum.Enum):
+    """How a video was asked for; remixes, extensions and edits start from another video."""
+
+    create = "create"
+    remix = "remix"
+    extension = "extension"
+    edit = "edit"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    plan: Mapped[str] = mapped_column(String(50), default="free")  # not enforced yet (plans come later)
+    created_at: Mapped[float] = mapped_column(Double)
+
+    keys: Mapped[list[ApiKey]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the key; the key itself is never stored
+    prefix: Mapped[str] = mapped_column(String(20))  # the first characters, so a user can tell keys apart
+    created_at: Mapped[float] = mapped_column(Double)
+    revoked_at: Mapped[float | None] = mapped_column(Double, default=None)
+
+    user: Mapped[User] = relationship(back_populates="keys")
+
+
+class Video(Base):
+    __tablename__ = "videos"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "video_" + uuid4 hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default=VideoKind.create.value)
+    status: Mapped[str] = mapped_column(String(20), default=VideoStatus.queued.value)
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # 0-100
+    created_at: Mapped[float] = mapped_column(Double)
+    started_at: Mapped[float | None] = mapped_column(Double, default=None)
+    completed_at: Mapped[float | None] = mapped_column(Double, default=None)
+    expires_at: Mapped[float | None] = mapped_column(Double, default=None)
+
+    # What was asked, already validated (see azur.engine.request.make_request).
+    model: Mapped[str] = mapped_column(String(100))
+    prompt: Mapped[str] = mapped_column(Text)
+    seconds: Mapped[float] = mapped_column(Double)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    style: Mapped[str] = mapped_column(String(20))
+    # Storage key of a first frame (an upload, or the last frame of an extended video), if any.
+    first_frame_key: Mapped[str | None] = mapped_column(String(300), default=None)
+    remixed_from_video_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    source_video_id: Mapped[str | None] = mapped_column(String(40), default=None)  # extension / edit source
+    # Storage keys of the finished files: {"video": ..., "thumbnail": ..., "spritesheet": ...}.
+    files: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    notes: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    error_code: Mapped[str | None] = mapped_column(String(50), default=None)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+
+    # The job: claimed by priority (higher first), then age. See azur.jobs.queue.
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    # Jobs of this video's owner that may run at once (from the plan when accepted); more wait queued.
+    running_limit: Mapped[int] = mapped_column(Integer, default=1)
+    cost_credits: Mapped[int] = mapped_column(Integer, default=0)  # what the reservation took
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200), default=None)
+    lease_expires_at: Mapped[float | None] = mapped_column(Double, default=None)
+
+    __table_args__ = (
+        Index("ix_videos_user_created", "user_id", "created_at", "id"),
+        Index("ix_videos_claim", "status", "priority", "created_at"),
+    )
+
+    @property
+    def size_text(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+class LedgerKind(str, enum.Enum):
+    """Rows of the usage ledger. Usage is always the sum of rows, never a counter that could drift."""
+
+    reserve = "reserve"  # a video accepted: +1 video, +cost credits
+    charge = "charge"  # the video was made: its reservation is final (no amounts of its own)
+    refund = "refund"  # failed, or deleted before it started: -1 video, -cost credits
+    grant = "grant"  # credits given by an admin for one month: credits < 0 (negative spending)
+
+
+class UsageEntry(Base):
+    __tablename__ = "usage_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SET NULL, not CASCADE: erasing a user anonymises their ledger, which the operator's books still need.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    video_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    kind: Mapped[str] = mapped_column(String(20))
+    period: Mapped[str] = mapped_column(String(7))  # billing month "YYYY-MM" in the billing time zone
+    videos: Mapped[int] = mapped_column(Integer, default=0)
+    credits: Mapped[int] = mapped_column(Integer, default=0)
+    plan: Mapped[str] = mapped_column(String(50))  # the plan at the time, for the books
+    note: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[float] = mapped_column(Double)
+
+    __table_args__ = (Index("ix_usage_user_period", "user_id", "period"),)
+
+
+class AuditEntry(Base):
+    """Who did what, when: moderation decisions, consents, exports, erasures. Never the user's content
+    (no prompt, no image): only categories, ids and counts, so an erased user leaves nothing here."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[float] = mapped_column(Double)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    actor: Mapped[str] = mapped_column(String(100))  # "user:<id>", "admin" (CLI), "system" (worker, purge)
+    action: Mapped[str] = mapped_column(String(60))  # e.g. "moderation.prompt_blocked", "gdpr.erase"
+    video_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+    __table_args__ = (Index("ix_audit_at", "at"),)

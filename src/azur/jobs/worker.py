@@ -1,0 +1,260 @@
+"""Workers: take a job, make its video (engine → media → provenance), store the files, mark it done.
+
+One worker runs one job at a time (it owns its device). ``azur serve`` starts ``server.workers`` worker
+*processes* beside the API (a separate process keeps model work off the API's interpreter, so polling stays
+fast), and ``azur worker`` runs the same loop on any machine that reaches the same database and storage.
+
+A job is idempotent: a re-claimed job makes its video again from the stored request and overwrites the
+files of the attempt before it. While it runs, a heartbeat thread renews the lease, progress is written
+at most every ``queue.progress_seconds``, and a deleted job is noticed and abandoned.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from pathlib import Path
+
+from azur.config import Settings
+from azur.db.models import Video
+from azur.db.session import Database
+from azur.jobs.queue import ClaimedJob, DatabaseQueue, JobQueue
+from azur.safety.guard import SafetyGuard
+from azur.storage.base import Storage, video_prefix
+
+log = logging.getLogger("azur.jobs")
+
+VIDEO_FILE = "video.mp4"
+THUMBNAIL_FILE = "thumbnail.webp"
+SPRITESHEET_FILE = "spritesheet.jpg"
+
+
+class JobCancelled(Exception):
+    """The job was deleted, taken over by another worker, or this worker is stopping."""
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    """Runs jobs from ``queue`` one at a time. ``stop`` ends the loop (a running job is given back)."""
+
+    def __init__(self, settings: Settings, queue: JobQueue, storage: Storage, *, worker_id: str | None = None,
+                 guard: SafetyGuard | None = None, models: list[str] | None = None) -> None:
+        self.settings = settings
+        self.queue = queue
+        self.storage = storage
+        self.guard = guard  # output moderation; None runs without (tests of the queue alone)
+        self.models = models or None  # run only jobs of these models (None: any)
+        self.worker_id = worker_id or new_worker_id()
+        self.stop = threading.Event()
+
+    def run(self, *, parent_pid: int | None = None) -> None:
+        """Work until ``stop`` is set (or, with ``parent_pid``, until that process is gone)."""
+        log.info("worker %s started", self.worker_id)
+        while not self.stop.is_set():
+            if parent_pid is not None and os.getppid() != parent_pid:
+                log.warning("worker %s: its server is gone; stopping", self.worker_id)
+                return
+            try:
+                worked = self.run_once()
+            except Exception:  # a database hiccup must not end the worker
+                log.exception("worker %s: error outside a job", self.worker_id)
+                worked = False
+            if not worked:
+                self.stop.wait(self.settings.queue.poll_seconds)
+
+    def run_once(self) -> bool:
+        """Claim and run one job; False when there was none."""
+        job = self.queue.claim(self.worker_id, self.models)
+        if job is None:
+            return False
+        self.process(job)
+        return True
+
+    def process(self, job: ClaimedJob) -> None:
+        from azur.engine.backend import UnknownModel
+        from azur.engine.request import InvalidRequest
+        from azur.safety.guard import Blocked
+
+        video = self.queue.load(job)
+        if video is None:
+            return
+        log.info("job %s: attempt %d (%s)", job.video_id, job.attempt, video.kind)
+        lost = threading.Event()
+        beating = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(job, lost, beating), daemon=True)
+        beat.start()
+        try:
+            files, notes = self._make(video, job, lost)
+            if not self.queue.complete(job, files=files, notes=notes, retention_days=self.settings.video_retention_days):
+                raise JobCancelled("the job was deleted or taken over while it ran")
+            log.info("job %s: completed", job.video_id)
+        except JobCancelled as exc:
+            if self.stop.is_set() and not lost.is_set():
+                self.queue.release(job)
+                log.info("job %s: given back (worker stopping)", job.video_id)
+            else:
+                log.info("job %s: abandoned (%s)", job.video_id, exc)
+                self._remove_files_if_deleted(job.video_id)
+        except (InvalidRequest, UnknownModel) as exc:
+            self.queue.fail(job, code="invalid_request", message=str(exc), retry=False)
+        except Blocked as exc:
+            # Withheld: nothing is stored, the reservation is refunded by the queue.
+            self.queue.fail(job, code="moderation_blocked", message=exc.message, retry=False)
+        except Exception as exc:
+            log.error("job %s: attempt %d failed\n%s", job.video_id, job.attempt, traceback.format_exc())
+            self.queue.fail(job, code="generation_failed", message=f"Video generation failed: {_describe(exc)}", retry=True)
+        finally:
+            beating.set()
+            beat.join(timeout=5)
+
+    def _make(self, video: Video, job: ClaimedJob, lost: threading.Event) -> tuple[dict[str, str], list[str]]:
+        from azur.engine.request import make_request
+        from azur.media.images import load_image
+        from azur.pipeline import make_video
+
+        first_frame = load_image(self.storage.read_bytes(video.first_frame_key)) if video.first_frame_key else None
+        request = make_request(
+            video.prompt,
+            seconds=video.seconds,
+            size=(video.width, video.height),
+            seed=video.seed,
+            style=video.style,
+            model=video.model,
+            fps=self.settings.fps,
+            first_frame=first_frame,
+            max_seconds=self.settings.max_seconds,
+        )
+        report = self._progress_reporter(job, lost)
+        prefix = video_prefix(video.id)
+        with tempfile.TemporaryDirectory(prefix="azur-job-") as tmp:
+            result = make_video(request, Path(tmp) / VIDEO_FILE, video_id=video.id, progress=report,
+                                settings=self.settings)
+            if lost.is_set() or self.stop.is_set():
+                raise JobCancelled("stopped before storing")
+            self._moderate(video, result.path, result.frame_count)
+            files = {
+                "video": prefix + VIDEO_FILE,
+                "thumbnail": prefix + THUMBNAIL_FILE,
+                "spritesheet": prefix + SPRITESHEET_FILE,
+            }
+            self.storage.put_file(files["video"], result.path)
+            self.storage.put_bytes(files["thumbnail"], result.thumbnail)
+            self.storage.put_bytes(files["spritesheet"], result.spritesheet)
+        return files, list(result.notes)
+
+    def _moderate(self, video: Video, path: Path, frame_count: int) -> None:
+        """Inspect a few evenly spaced frames of the finished video; raises ``Blocked`` to withhold it."""
+        if self.guard is None or not self.settings.safety.check_outputs:
+            return
+        from azur.media.images import spaced_indices
+        from azur.media.read import iter_frames
+
+        wanted = set(spaced_indices(frame_count, self.settings.safety.output_frames))
+        frames = [f for i, f in enumerate(iter_frames(path)) if i in wanted]
+        self.guard.check_output(video.user_id, video.id, frames)
+
+    def _progress_reporter(self, job: ClaimedJob, lost: threading.Event):  # type: ignore[no-untyped-def]
+        interval = self.settings.queue.progress_seconds
+        last = {"time": 0.0, "value": -1}
+
+        def report(fraction: float, stage: str) -> None:  # noqa: ARG001
+            if lost.is_set() or self.stop.is_set():
+                raise JobCancelled("the job was deleted, taken over, or the worker is stopping")
+            value = int(max(0.0, min(0.99, fraction)) * 100)
+            now = time.monotonic()
+            if value != last["value"] and now - last["time"] >= interval:
+                last["time"], last["value"] = now, value
+                if not self.queue.report_progress(job, value):
+                    lost.set()
+                    raise JobCancelled("the job was deleted or taken over")
+
+        return report
+
+    def _heartbeat(self, job: ClaimedJob, lost: threading.Event, done: threading.Event) -> None:
+        while not done.wait(self.settings.queue.heartbeat_seconds):
+            try:
+                if not self.queue.heartbeat(job):
+                    lost.set()
+                    return
+            except Exception:  # a locked database: try again at the next beat, the lease has slack
+                log.exception("job %s: heartbeat failed", job.video_id)
+
+    def _remove_files_if_deleted(self, video_id: str) -> None:
+        from azur.db.models import Video as VideoRow
+
+        db = getattr(self.queue, "db", None)
+        if db is None:
+            return
+        with db.session() as session:
+            if session.get(VideoRow, video_id) is None:
+                self.storage.delete_prefix(video_prefix(video_id))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def run_worker(settings: Settings, *, parent_pid: int | None = None, install_signals: bool = True,
+               models: list[str] | None = None) -> None:
+    """The body of a worker process: build the database, storage and queue, then work until told to
+    stop (SIGTERM/SIGINT) or, with ``parent_pid``, until the server that started it is gone.
+
+    ``models``: take only jobs of these models, and load them before the first job (so a GPU worker
+    fails at start, not mid-job, when its weights are missing)."""
+    from azur.storage import make_storage
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    db = Database(settings.resolved_database_url)
+    db.migrate()
+    for name in models or []:
+        from azur.engine.backend import get_backend
+
+        get_backend(name)
+    worker = Worker(settings, DatabaseQueue(db, settings.queue), make_storage(settings), guard=SafetyGuard(settings, db),
+                    models=models)
+    if install_signals:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: worker.stop.set())
+    try:
+        worker.run(parent_pid=parent_pid)
+    finally:
+        db.dispose()
+
+
+def start_worker_processes(settings: Settings, count: int) -> list[multiprocessing.Process]:
+    """Start ``count`` worker processes for ``azur serve``; each stops when this process dies."""
+    context = multiprocessing.get_context("spawn")
+    processes = []
+    for i in range(count):
+        process = context.Process(
+            target=run_worker, args=(settings,),
+            kwargs={"parent_pid": os.getpid(), "models": settings.server.worker_models},
+            name=f"azur-worker-{i}", daemon=True
+        )
+        process.start()
+        processes.append(process)
+    return processes
+
+
+def stop_worker_processes(processes: list[multiprocessing.Process], timeout: float = 10.0) -> None:
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        process.join(max(0.1, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1)

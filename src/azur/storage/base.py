@@ -1,0 +1,47 @@
+"""The storage protocol: files addressed by keys such as ``videos/video_abc/video.mp4``.
+
+Keys are plain relative paths with ``/``; one video's files share the prefix ``videos/<id>/``, so deleting
+a video is ``delete_prefix``. Writers must be idempotent: putting a key again replaces it whole (a retried
+job overwrites the partial files of the attempt before it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+
+class MissingFile(FileNotFoundError):
+    """No file is stored under the key."""
+
+
+class Storage(Protocol):
+    def put_file(self, key: str, source: Path) -> None:
+        """Store a copy of the local file ``source`` under ``key``, replacing any earlier one atomically."""
+        ...
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key``, replacing any earlier one atomically."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """Open the stored file for reading. Raises :class:`MissingFile`."""
+        ...
+
+    def read_bytes(self, key: str) -> bytes:
+        """The whole stored file. Raises :class:`MissingFile`."""
+        ...
+
+    def local_path(self, key: str) -> Path | None:
+        """A path on this machine to serve the file from directly, or None when the storage is remote."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Remove every file whose key starts with ``prefix`` (missing files are fine)."""
+        ...
+
+
+def video_prefix(video_id: str) -> str:
+    return f"videos/{video_id}/"
