@@ -1,0 +1,118 @@
+"""Plans on a real ``azur serve`` through the official client: exact quotas under a burst, plan limits,
+usage, refunds, and Pro jobs starting before Plus jobs. Also against PostgreSQL when the test server runs."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import openai
+import pytest
+
+from tests.accounts.conftest import postgres_database_url
+from tests.conftest import AZUR, AzurServer, assert_openai_error
+
+SHORT = {"seconds": "1", "size": "480x480"}
+
+
+def burst(server: AzurServer, key: str, n: int) -> tuple[list[str], list[openai.APIStatusError]]:
+    """``n`` creates at the same moment, each from its own client; returns accepted ids and refusals."""
+
+    def one(i: int):
+        try:
+            return server.client(key).videos.create(prompt=f"a blue star moving up, take {i}", **SHORT).id
+        except openai.APIStatusError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        results = list(pool.map(one, range(n)))
+    return [r for r in results if isinstance(r, str)], [r for r in results if not isinstance(r, str)]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def idle_server(request, tmp_path):
+    """A server without workers: accepted jobs stay queued, so only the accounting is exercised."""
+    env = {}
+    if request.param == "postgres":
+        url = postgres_database_url()
+        if url is None:
+            pytest.skip("no PostgreSQL test server (run: eval \"$(scripts/test-services.sh)\")")
+        env["AZUR_DATABASE_URL"] = url
+    srv = AzurServer(tmp_path / "home", workers=0, env=env).start()
+    yield srv
+    srv.stop()
+
+
+def test_sixty_simultaneous_creates_on_a_fresh_plus_month_accept_exactly_fifty(idle_server):
+    key = idle_server.add_user("burst", plan="plus")
+    accepted, refused = burst(idle_server, key, 60)
+    assert len(accepted) == 50 and len(set(accepted)) == 50
+    assert len(refused) == 10
+    for error in refused:
+        body = assert_openai_error(error, 429, code="quota_exceeded")
+        assert "Plus includes 50 videos a month" in body["message"] and "resets on" in body["message"]
+        assert error.response.headers["x-should-retry"] == "false"
+        assert int(error.response.headers["retry-after"]) > 0
+    usage = httpx.get(idle_server.url + "/v1/usage", headers={"Authorization": f"Bearer {key}"}).json()
+    assert usage["videos"] == {"used": 50, "limit": 50, "remaining": 0}
+    assert len(idle_server.client(key).videos.list(limit=100).data) == 50
+
+
+def test_options_beyond_the_plan_are_refused_with_the_limit_named(idle_server):
+    client = idle_server.client(idle_server.add_user("plain", plan="plus"))
+    with pytest.raises(openai.BadRequestError) as too_long:
+        client.videos.create(prompt="a red ball moving right", seconds="12", size="1280x720")
+    body = assert_openai_error(too_long.value, 400, code="plan_limit", param="seconds")
+    assert body["message"] == "Plus allows up to 10 s; upgrade to Pro for 20 s."
+    with pytest.raises(openai.BadRequestError) as too_big:
+        client.videos.create(prompt="a red ball moving right", seconds="4", size="1920x1080")
+    assert "upgrade to Pro for 1080p" in assert_openai_error(too_big.value, 400, code="plan_limit", param="size")["message"]
+    assert client.videos.list().data == []  # nothing was queued
+
+
+def test_usage_reports_plan_costs_and_deleting_a_queued_video_refunds_it(idle_server):
+    key = idle_server.add_user("ursula", plan="plus")
+    client = idle_server.client(key)
+    headers = {"Authorization": f"Bearer {key}"}
+    fresh = httpx.get(idle_server.url + "/v1/usage", headers=headers).json()
+    assert fresh["plan"]["id"] == "plus" and fresh["plan"]["max_seconds"] == 10 and fresh["plan"]["max_resolution"] == 720
+    assert fresh["videos"]["used"] == 0 and fresh["credits"]["remaining"] == 1000
+    assert fresh["period"]["end"] > time.time() > fresh["period"]["start"]
+    video = client.videos.create(prompt="a yellow square shrinking", seconds="10", size="1280x720")
+    after = httpx.get(idle_server.url + "/v1/usage", headers=headers).json()
+    assert after["videos"]["used"] == 1 and after["credits"]["used"] == 20  # 10 s at 720p, 2 credits a second
+    client.videos.delete(video.id)
+    refunded = httpx.get(idle_server.url + "/v1/usage", headers=headers).json()
+    assert refunded["videos"]["used"] == 0 and refunded["credits"]["used"] == 0
+    out = idle_server.cli("usage", "ursula")
+    assert "0/50" in out and "Plus" in out
+
+
+@pytest.mark.slow
+def test_pro_jobs_start_before_plus_jobs_queued_earlier(tmp_path):
+    srv = AzurServer(tmp_path / "home", workers=0).start()
+    try:
+        plus = srv.client(srv.add_user("plus-user", plan="plus"))
+        pro = srv.client(srv.add_user("pro-user", plan="pro"))
+        plus_ids = [plus.videos.create(prompt=f"a red ball moving left {i}", **SHORT).id for i in range(2)]
+        pro_ids = [pro.videos.create(prompt=f"a green star growing {i}", **SHORT).id for i in range(2)]
+        worker = subprocess.Popen([AZUR, "worker"], env=srv.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
+                pro_status = [pro.videos.retrieve(v).status for v in pro_ids]
+                plus_status = [plus.videos.retrieve(v).status for v in plus_ids]
+                if any(s != "queued" for s in plus_status):
+                    # One worker: a Plus job may only have started once both Pro jobs are done.
+                    assert pro_status == ["completed", "completed"], (pro_status, plus_status)
+                if plus_status == ["completed", "completed"]:
+                    break
+                time.sleep(0.1)
+            assert plus_status == ["completed", "completed"]
+        finally:
+            worker.terminate()
+            worker.wait(30)
+    finally:
+        srv.stop()
