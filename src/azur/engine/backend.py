@@ -39,6 +39,7 @@ class Clip:
     frame_count: int
     fps: int
     notes: list[str] = field(default_factory=list)  # things the user should know (e.g. unknown words)
+    stats: dict[str, float] = field(default_factory=dict)  # measurements: model_s, peak_memory_bytes, ...
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,25 @@ def backend_names() -> list[str]:
     return sorted(_factories)
 
 
+def model_infos() -> list[ModelInfo]:
+    """What each available model is, without loading any (for ``GET /v1/models``, ``azur models list``)."""
+    _register_builtins()
+    infos = []
+    for name in sorted(_factories):
+        if name in _built:
+            infos.append(_built[name].info)
+        elif name in _catalog_specs:
+            from azur.engine.backends.diffusers_base import describe
+
+            infos.append(describe(_catalog_specs[name]))
+        elif isinstance(getattr(_factories[name], "info", None), ModelInfo):
+            infos.append(_factories[name].info)  # type: ignore[attr-defined]
+        else:
+            infos.append(ModelInfo(name=name, family="custom", description="", max_seconds=0,
+                                   supports_first_frame=False))
+    return infos
+
+
 def get_backend(name: str) -> Backend:
     """The backend called ``name``, built (loaded) on first use and kept for the process."""
     _register_builtins()
@@ -109,8 +129,34 @@ def get_backend(name: str) -> Backend:
         return _built[name]
 
 
+# Catalog entries registered here, so a removed or changed entry is dropped on the next look-up.
+_catalog_specs: dict[str, object] = {}
+
+
 def _register_builtins() -> None:
     if "azur-tiny" not in _factories:
         from azur.engine.backends.embedded import EmbeddedBackend
 
         _factories.setdefault("azur-tiny", EmbeddedBackend)
+    _sync_catalog()
+
+
+def _sync_catalog() -> None:
+    """Register every model of the installed-model catalog (``azur models add``); re-read on each call, so
+    a model added by another process (the CLI, the API) is seen without a restart."""
+    from functools import partial
+
+    from azur.engine.backends.diffusers_base import build_backend
+    from azur.engine.catalog import open_catalog
+
+    specs = {spec.name: spec for spec in open_catalog().list()}
+    with _lock:
+        for name, old in list(_catalog_specs.items()):
+            if specs.get(name) != old:
+                _factories.pop(name, None)
+                _built.pop(name, None)
+                del _catalog_specs[name]
+        for name, spec in specs.items():
+            if name not in _factories:
+                _factories[name] = partial(build_backend, spec)
+                _catalog_specs[name] = spec

@@ -1,0 +1,187 @@
+"""Tiny, randomly initialised diffusers pipelines of each family Azur supports, saved as local folders.
+
+They are real diffusers classes with tiny configs (the values follow diffusers' own fast tests), so a
+folder built here has the same layout as a real checkpoint (``model_index.json``, one sub-folder per
+component) and goes through exactly the code a real Wan, LTX or CogVideoX folder does. The frames are
+noise: these models prove the plumbing, not the pictures. Used by the tests and by ``bench/``.
+
+Nothing is downloaded: the tokenizer is a small Unigram model trained here on a few sentences, laid out
+like T5's (``<pad>`` = 0, ``</s>`` = 1, ``<unk>`` = 2, ``</s>`` appended to every sequence).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+SENTENCES = [
+    "a red ball bounces on a blue floor",
+    "une balle rouge rebondit sur un sol bleu",
+    "a cat walks across the garden at sunset",
+    "un chat traverse le jardin au coucher du soleil",
+    "waves roll onto a sandy beach under a clear sky",
+    "cinematic shot of a city street at night with neon lights",
+    "flat 2D vector animation, cartoon with bold outlines, soft painterly lighting",
+]
+
+TEXT_DIM = 32  # d_model of the tiny T5 / UMT5 text encoders; the transformers take it as text_dim
+
+
+def tiny_tokenizer():
+    """A T5-style fast tokenizer trained offline on :data:`SENTENCES` (a vocabulary of about 120)."""
+    from tokenizers import (
+        Tokenizer,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = normalizers.NFKC()
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    trainer = trainers.UnigramTrainer(
+        vocab_size=120, special_tokens=["<pad>", "</s>", "<unk>"], unk_token="<unk>", show_progress=False
+    )
+    tok.train_from_iterator(SENTENCES * 4, trainer=trainer)
+    tok.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>", model_max_length=512
+    )
+
+
+def _t5_encoder(umt5: bool = False):
+    from transformers import T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
+
+    kwargs = dict(
+        vocab_size=128, d_model=TEXT_DIM, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
+        relative_attention_num_buckets=8, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+    )
+    torch.manual_seed(0)
+    if umt5:
+        return UMT5EncoderModel(UMT5Config(**kwargs))
+    return T5EncoderModel(T5Config(**kwargs))
+
+
+def build_wan(folder: Path) -> Path:
+    """A tiny Wan 2.1 text-to-video pipeline (``WanPipeline``)."""
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanPipeline,
+        WanTransformer3DModel,
+    )
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    torch.manual_seed(0)
+    transformer = WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+        text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32,
+    )
+    pipe = WanPipeline(
+        tokenizer=tiny_tokenizer(), text_encoder=_t5_encoder(umt5=True), vae=vae, transformer=transformer,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def build_wan_i2v(folder: Path) -> Path:
+    """A tiny Wan 2.1 image-to-video pipeline (``WanImageToVideoPipeline``, with a CLIP image encoder)."""
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanImageToVideoPipeline,
+        WanTransformer3DModel,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    torch.manual_seed(0)
+    transformer = WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16,
+        text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32, image_dim=4,
+    )
+    torch.manual_seed(0)
+    image_encoder = CLIPVisionModel(CLIPVisionConfig(
+        hidden_size=4, projection_dim=4, num_hidden_layers=2, num_attention_heads=2, image_size=32,
+        intermediate_size=16, patch_size=1,
+    ))
+    image_processor = CLIPImageProcessor(crop_size=32, size=32)
+    pipe = WanImageToVideoPipeline(
+        tokenizer=tiny_tokenizer(), text_encoder=_t5_encoder(umt5=True), vae=vae, transformer=transformer,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0), image_encoder=image_encoder,
+        image_processor=image_processor,
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def build_ltx(folder: Path) -> Path:
+    """A tiny LTX-Video pipeline (``LTXPipeline``)."""
+    from diffusers import (
+        AutoencoderKLLTXVideo,
+        FlowMatchEulerDiscreteScheduler,
+        LTXPipeline,
+        LTXVideoTransformer3DModel,
+    )
+
+    torch.manual_seed(0)
+    transformer = LTXVideoTransformer3DModel(
+        in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=4, attention_head_dim=8,
+        cross_attention_dim=32, num_layers=2, caption_channels=TEXT_DIM,
+    )
+    torch.manual_seed(0)
+    vae = AutoencoderKLLTXVideo(
+        latent_channels=8, block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
+        spatio_temporal_scaling=(True, True, False, False), decoder_spatio_temporal_scaling=(True, True, False, False),
+        layers_per_block=(1, 1, 1, 1, 1), decoder_layers_per_block=(1, 1, 1, 1, 1), patch_size=1, patch_size_t=1, encoder_causal=True, decoder_causal=False,
+    )
+    pipe = LTXPipeline(
+        tokenizer=tiny_tokenizer(), text_encoder=_t5_encoder(), vae=vae, transformer=transformer,
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def build_cogvideox(folder: Path) -> Path:
+    """A tiny CogVideoX pipeline (``CogVideoXPipeline``)."""
+    from diffusers import (
+        AutoencoderKLCogVideoX,
+        CogVideoXDDIMScheduler,
+        CogVideoXPipeline,
+        CogVideoXTransformer3DModel,
+    )
+
+    torch.manual_seed(0)
+    transformer = CogVideoXTransformer3DModel(
+        num_attention_heads=4, attention_head_dim=8, in_channels=4, out_channels=4, time_embed_dim=2,
+        text_embed_dim=TEXT_DIM, num_layers=2, sample_width=2, sample_height=2, sample_frames=9, patch_size=2,
+        temporal_compression_ratio=4, max_text_seq_length=16,
+    )
+    torch.manual_seed(0)
+    vae = AutoencoderKLCogVideoX(
+        in_channels=3, out_channels=3,
+        down_block_types=("CogVideoXDownBlock3D",) * 4, up_block_types=("CogVideoXUpBlock3D",) * 4,
+        block_out_channels=(8, 8, 8, 8), latent_channels=4, layers_per_block=1, norm_num_groups=2,
+        temporal_compression_ratio=4,
+    )
+    pipe = CogVideoXPipeline(
+        tokenizer=tiny_tokenizer(), text_encoder=_t5_encoder(), vae=vae, transformer=transformer,
+        scheduler=CogVideoXDDIMScheduler(),
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+BUILDERS = {"wan": build_wan, "wan-i2v": build_wan_i2v, "ltx": build_ltx, "cogvideox": build_cogvideox}
