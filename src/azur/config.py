@@ -71,6 +71,8 @@ SAFETY_CATEGORIES = (
 class SafetySettings(BaseModel):
     """Prompt, upload and output moderation (``azur.safety``). Phrases match case-, accent- and spacing-blind."""
 
+    check_outputs: bool = True  # inspect frames of every finished video (nudity) before it is stored
+    output_frames: int = 3  # how many evenly spaced frames of a finished video are inspected
     block_phrases: list[str] = Field(default_factory=list)  # operator block list: refused as "operator_blocklist"
     allow_phrases: list[str] = Field(default_factory=list)  # removed before matching ("Magic Johnson Park")
     # Category toggles: False turns a prompt category off. "sexual_minors" cannot be turned off.
@@ -99,6 +101,7 @@ class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1  # job workers started inside `azur serve` (0: only external `azur worker`s)
+    worker_models: list[str] | None = None  # models those workers run (None: any; GPU models on other machines)
     poll_after_ms: int = 1000  # sent as the openai-poll-after-ms header while a job is running
     max_upload_bytes: int = 20 * 1024 * 1024  # larger input_reference uploads answer 413
     list_limit: int = 20  # GET /v1/videos page size when `limit` is not given (at most 100)

@@ -1,0 +1,423 @@
+// Azur Studio: a page over the OpenAI-compatible /v1 API. No build step, no third-party code.
+import { LANGUAGES, pickLanguage, translate } from "/studio/i18n.js";
+
+const SIZES = [
+  ["854x480", "landscape"], ["1280x720", "landscape"], ["1920x1080", "landscape"], ["1792x1024", "landscape"],
+  ["480x854", "portrait"], ["720x1280", "portrait"], ["1080x1920", "portrait"], ["1024x1792", "portrait"],
+  ["480x480", "square"], ["720x720", "square"], ["1080x1080", "square"],
+];
+const PAGE = 12;
+const ACTIVE = new Set(["queued", "in_progress"]);
+
+const state = {
+  lang: pickLanguage(localStorage.getItem("azur.lang"), navigator.languages),
+  key: sessionStorage.getItem("azur.key"),
+  usage: null,
+  lastId: null,
+  cards: new Map(), // video id -> {li, video, objectUrls}
+  polling: new Set(),
+};
+
+const $ = (id) => document.getElementById(id);
+const t = (key, vars) => translate(state.lang, key, vars);
+
+// ---------- API ----------
+class ApiError extends Error {
+  constructor(status, body) {
+    const err = (body && body.error) || {};
+    super(err.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = err.code;
+    this.param = err.param;
+  }
+}
+
+async function api(path, { method = "GET", json, form, raw = false } = {}) {
+  const headers = { Authorization: `Bearer ${state.key}` };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form) {
+    body = form;
+  }
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body });
+  } catch {
+    throw new ApiError(0, { error: { message: t("error.network") } });
+  }
+  if (!res.ok) {
+    let payload = null;
+    try { payload = await res.json(); } catch { /* not JSON */ }
+    throw new ApiError(res.status, payload);
+  }
+  if (raw) return res;
+  return res.json();
+}
+
+// ---------- language ----------
+function applyLanguage() {
+  document.documentElement.lang = state.lang;
+  $("lang").value = state.lang;
+  document.title = t("app.title");
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  fillSizes();
+  renderUsage();
+  for (const card of state.cards.values()) renderCard(card);
+}
+
+// ---------- sign in / out ----------
+async function signIn(key) {
+  state.key = key;
+  try {
+    await api("/v1/videos?limit=1");
+  } catch (err) {
+    state.key = null;
+    throw err;
+  }
+  sessionStorage.setItem("azur.key", key);
+  showWorkspace();
+}
+
+function signOut() {
+  sessionStorage.removeItem("azur.key");
+  state.key = null;
+  state.usage = null;
+  for (const card of state.cards.values()) revoke(card);
+  state.cards.clear();
+  state.polling.clear();
+  $("library").replaceChildren();
+  $("workspace").hidden = true;
+  $("signout").hidden = true;
+  $("plan").hidden = true;
+  $("signin").hidden = false;
+  $("api-key").value = "";
+  $("api-key").focus();
+}
+
+async function showWorkspace() {
+  $("signin").hidden = true;
+  $("workspace").hidden = false;
+  $("signout").hidden = false;
+  await loadUsage();
+  state.lastId = null;
+  $("library").replaceChildren();
+  state.cards.clear();
+  await loadMore();
+  $("prompt").focus();
+}
+
+// ---------- plan and quota ----------
+async function loadUsage() {
+  try {
+    state.usage = await api("/v1/usage");
+  } catch {
+    state.usage = null; // a server without plans: every size and duration it knows is offered
+  }
+  renderUsage();
+  fillSizes();
+}
+
+function renderUsage() {
+  const u = state.usage;
+  $("plan").hidden = !u;
+  if (!u) return;
+  $("plan-name").textContent = `${t("plan.label")}: ${u.plan.name}`;
+  const meter = $("plan-meter");
+  meter.max = Math.max(1, u.videos.limit);
+  meter.value = u.videos.used;
+  const parts = [t("plan.used", { used: u.videos.used, limit: u.videos.limit })];
+  if (u.period && u.period.end) {
+    parts.push(t("plan.resets", { date: new Date(u.period.end * 1000).toLocaleDateString(state.lang) }));
+  }
+  if (u.credits && u.credits.limit) parts.push(t("plan.credits", { credits: u.credits.remaining }));
+  $("plan-text").textContent = parts.join(" · ");
+  const seconds = $("seconds");
+  seconds.max = String(u.plan.max_seconds);
+  if (Number(seconds.value) > u.plan.max_seconds) seconds.value = String(u.plan.max_seconds);
+}
+
+function fillSizes() {
+  const select = $("size");
+  const current = select.value || "1280x720";
+  const maxRes = state.usage ? state.usage.plan.max_resolution : Infinity;
+  select.replaceChildren();
+  for (const [size, aspect] of SIZES) {
+    const [w, h] = size.split("x").map(Number);
+    if (Math.min(w, h) > maxRes) continue;
+    const option = document.createElement("option");
+    option.value = size;
+    option.textContent = `${t(`aspect.${aspect}`)} · ${Math.min(w, h)}p (${size})`;
+    select.append(option);
+  }
+  const values = [...select.options].map((o) => o.value);
+  select.value = values.includes(current) ? current : values.includes("854x480") ? "854x480" : values[0];
+}
+
+// ---------- composer ----------
+async function submitCompose(event) {
+  event.preventDefault();
+  const error = $("compose-error");
+  error.hidden = true;
+  const prompt = $("prompt").value.trim();
+  if (!prompt) {
+    showError(error, t("compose.prompt") + " ?");
+    $("prompt").focus();
+    return;
+  }
+  const form = new FormData();
+  form.append("prompt", prompt);
+  form.append("seconds", $("seconds").value);
+  form.append("size", $("size").value);
+  form.append("style", $("style").value);
+  if ($("seed").value !== "") form.append("seed", $("seed").value);
+  const file = $("image").files[0];
+  if (file) form.append("input_reference", file, file.name);
+  if ($("consent").checked) form.append("likeness_consent", "true");
+  const button = $("generate");
+  button.disabled = true;
+  button.textContent = t("compose.sending");
+  try {
+    const video = await api("/v1/videos", { method: "POST", form });
+    addCard(video, true);
+    $("prompt").value = "";
+    $("image").value = "";
+    loadUsage();
+  } catch (err) {
+    showError(error, err.message);
+  } finally {
+    button.disabled = false;
+    button.textContent = t("compose.submit");
+  }
+}
+
+function showError(el, message) {
+  el.textContent = message;
+  el.hidden = false;
+}
+
+// ---------- library ----------
+async function loadMore() {
+  const params = new URLSearchParams({ limit: String(PAGE), order: "desc" });
+  if (state.lastId) params.set("after", state.lastId);
+  const page = await api(`/v1/videos?${params}`);
+  for (const video of page.data) addCard(video, false);
+  state.lastId = page.last_id || state.lastId;
+  $("more").hidden = !page.has_more;
+  $("library-empty").hidden = state.cards.size > 0;
+}
+
+function addCard(video, atTop) {
+  if (state.cards.has(video.id)) return;
+  const li = document.createElement("li");
+  li.className = "video";
+  li.dataset.id = video.id;
+  const card = { li, video, urls: [], thumbLoaded: false };
+  state.cards.set(video.id, card);
+  const list = $("library");
+  if (atTop) list.prepend(li); else list.append(li);
+  $("library-empty").hidden = true;
+  renderCard(card);
+  if (ACTIVE.has(video.status)) poll(card);
+}
+
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "text") node.textContent = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function renderCard(card) {
+  const v = card.video;
+  const media = card.li.querySelector(".media") || el("div", { class: "media" });
+  const statusText = t(`status.${v.status}`);
+  const children = [media];
+  children.push(el("p", { class: "prompt", text: v.prompt || "" }));
+  children.push(el("p", { class: "meta", text: `${v.size} · ${v.seconds} s · ${v.model}` }));
+  const badge = el("span", { class: `status ${v.status}`, text: statusText });
+  children.push(el("div", { class: "state" }, [badge]));
+  if (ACTIVE.has(v.status)) {
+    const bar = el("progress", { max: "100", value: String(v.progress || 0), "aria-label": statusText });
+    children.push(el("div", { class: "progress" }, [bar, el("span", { class: "pct", text: `${v.progress || 0}%` })]));
+  }
+  if (v.status === "failed" && v.error) children.push(el("p", { class: "error", role: "alert", text: v.error.message }));
+  if (v.status === "completed") {
+    const prov = v.provenance || {};
+    const tags = [el("span", { class: "tag ai", text: t("prov.ai") })];
+    if (prov.c2pa_signed) tags.push(el("span", { class: "tag", text: t("prov.c2pa") }));
+    if (prov.watermark_id) tags.push(el("span", { class: "tag", text: `${t("prov.watermark")} ${prov.watermark_id}` }));
+    children.push(el("div", { class: "provenance" }, tags));
+  }
+  const actions = el("div", { class: "actions" });
+  if (v.status === "completed") {
+    actions.append(
+      el("button", { type: "button", class: "play", text: t("action.play"), onclick: () => play(card) }),
+      el("button", { type: "button", class: "secondary download", text: t("action.download"), onclick: () => download(card) }),
+      el("button", { type: "button", class: "secondary remix", text: t("action.remix"), onclick: () => remix(card) }),
+      el("button", { type: "button", class: "secondary extend", text: t("action.extend"), onclick: () => extend(card) }),
+    );
+  }
+  actions.append(el("button", { type: "button", class: "danger delete", text: t("action.delete"), onclick: () => remove(card) }));
+  children.push(actions);
+  card.li.replaceChildren(...children);
+  card.li.dataset.status = v.status;
+  if (v.status === "completed" && !card.thumbLoaded) loadThumbnail(card);
+}
+
+async function blobUrl(card, variant) {
+  const res = await api(`/v1/videos/${card.video.id}/content?variant=${variant}`, { raw: true });
+  const url = URL.createObjectURL(await res.blob());
+  card.urls.push(url);
+  return url;
+}
+
+function revoke(card) {
+  for (const url of card.urls) URL.revokeObjectURL(url);
+  card.urls = [];
+}
+
+async function loadThumbnail(card) {
+  card.thumbLoaded = true;
+  try {
+    const url = await blobUrl(card, "thumbnail");
+    const media = card.li.querySelector(".media");
+    if (media && !media.querySelector("video")) {
+      media.replaceChildren(el("img", { src: url, alt: card.video.prompt || "", loading: "lazy" }));
+    }
+  } catch { card.thumbLoaded = false; }
+}
+
+async function play(card) {
+  const media = card.li.querySelector(".media");
+  const url = await blobUrl(card, "video");
+  const video = el("video", { src: url, controls: "", playsinline: "", autoplay: "", muted: "" });
+  video.muted = true;
+  media.replaceChildren(video);
+  video.focus();
+}
+
+async function download(card) {
+  const url = await blobUrl(card, "video");
+  const a = el("a", { href: url, download: `${card.video.id}.mp4` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+function askPrompt(title, initial, withSeconds) {
+  const dialog = $("prompt-dialog");
+  $("prompt-dialog-title").textContent = title;
+  $("dialog-prompt").value = initial;
+  $("dialog-seconds-field").hidden = !withSeconds;
+  if (state.usage) $("dialog-seconds").max = String(state.usage.plan.max_seconds);
+  $("dialog-error").hidden = true;
+  dialog.showModal();
+  $("dialog-prompt").focus();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => {
+      const prompt = $("dialog-prompt").value.trim();
+      resolve(dialog.returnValue === "ok" && prompt ? { prompt, seconds: $("dialog-seconds").value } : null);
+    }, { once: true });
+  });
+}
+
+async function remix(card) {
+  const answer = await askPrompt(t("remix.title"), card.video.prompt || "", false);
+  if (!answer) return;
+  await startDerived(() => api(`/v1/videos/${card.video.id}/remix`, { method: "POST", json: { prompt: answer.prompt } }));
+}
+
+async function extend(card) {
+  const answer = await askPrompt(t("extend.title"), card.video.prompt || "", true);
+  if (!answer) return;
+  await startDerived(() => api("/v1/videos/extensions", {
+    method: "POST", json: { prompt: answer.prompt, seconds: answer.seconds, video: { id: card.video.id } },
+  }));
+}
+
+async function startDerived(call) {
+  const error = $("compose-error");
+  error.hidden = true;
+  try {
+    addCard(await call(), true);
+    loadUsage();
+  } catch (err) {
+    showError(error, err.message);
+    error.scrollIntoView({ block: "center" });
+  }
+}
+
+async function remove(card) {
+  const dialog = $("delete-dialog");
+  dialog.showModal();
+  const ok = await new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true }));
+  if (!ok) return;
+  try {
+    await api(`/v1/videos/${card.video.id}`, { method: "DELETE" });
+  } catch (err) {
+    if (err.status !== 404) { showError($("compose-error"), err.message); return; }
+  }
+  state.polling.delete(card.video.id);
+  revoke(card);
+  card.li.remove();
+  state.cards.delete(card.video.id);
+  $("library-empty").hidden = state.cards.size > 0;
+  loadUsage();
+}
+
+// ---------- live progress ----------
+async function poll(card) {
+  const id = card.video.id;
+  if (state.polling.has(id)) return;
+  state.polling.add(id);
+  while (state.polling.has(id) && state.key) {
+    let wait = 1000;
+    try {
+      const res = await api(`/v1/videos/${id}`, { raw: true });
+      const after = Number(res.headers.get("openai-poll-after-ms"));
+      if (after > 0) wait = Math.min(Math.max(after, 250), 5000);
+      card.video = await res.json();
+      if (!state.cards.has(id)) break;
+      renderCard(card);
+      if (!ACTIVE.has(card.video.status)) break;
+    } catch (err) {
+      if (err.status === 404) break;
+    }
+    await new Promise((r) => setTimeout(r, wait));
+  }
+  state.polling.delete(id);
+}
+
+// ---------- start ----------
+function init() {
+  $("lang").addEventListener("change", (e) => {
+    state.lang = LANGUAGES.includes(e.target.value) ? e.target.value : "en";
+    localStorage.setItem("azur.lang", state.lang);
+    applyLanguage();
+  });
+  $("signin-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const error = $("signin-error");
+    error.hidden = true;
+    try {
+      await signIn($("api-key").value.trim());
+    } catch (err) {
+      showError(error, err.status === 401 ? t("signin.bad") : err.message);
+    }
+  });
+  $("signout").addEventListener("click", signOut);
+  $("compose").addEventListener("submit", submitCompose);
+  $("more").addEventListener("click", () => loadMore().catch((err) => showError($("compose-error"), err.message)));
+  applyLanguage();
+  if (state.key) showWorkspace().catch(() => signOut());
+  else $("api-key").focus();
+}
+
+init();

@@ -1,0 +1,154 @@
+"""The web studio in a real headless Chromium (Debian's package) driven by Playwright, against a real
+``azur serve`` with the real model: sign in, generate, watch progress, play, remix, delete, French, errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AzurServer
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture(scope="module")
+def studio_server(tmp_path_factory):
+    srv = AzurServer(tmp_path_factory.mktemp("studio-home")).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed (apt-get install chromium); .ci/run installs it")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_studio(browser, server, key: str, *, locale: str = "en-GB", width: int = 1280):
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(server.url + "/")
+    page.get_by_label(page.locator("label[for=api-key]").inner_text()).fill(key)
+    page.locator("#signin-form button[type=submit]").click()
+    page.locator("#workspace").wait_for(state="visible")
+    return context, page
+
+
+def wait_done(page, card, timeout_ms: int = 120_000) -> None:
+    page.wait_for_function("(el) => el.dataset.status === 'completed' || el.dataset.status === 'failed'",
+                           arg=card.element_handle(), timeout=timeout_ms)
+    assert card.get_attribute("data-status") == "completed", card.inner_text()
+
+
+def test_sign_in_generate_watch_play_remix_and_delete(browser, studio_server):
+    key = studio_server.add_user("studio-user", plan="plus")
+    context, page = open_studio(browser, studio_server, key)
+    # The composer offers only what the Plus plan allows (720p at most).
+    sizes = page.locator("#size option").evaluate_all("os => os.map(o => o.value)")
+    assert "1280x720" in sizes and "1920x1080" not in sizes
+    page.get_by_label("Prompt").fill("a red ball moving right on a blue background")
+    page.get_by_label("Duration (seconds)").fill("2")
+    page.locator("#size").select_option("854x480")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("li.video").first
+    card.wait_for()
+    # Live progress: the card shows the job's state and a moving bar before it is done.
+    seen = set()
+    for _ in range(600):
+        status = card.get_attribute("data-status")
+        seen.add(status)
+        if status == "in_progress" and card.locator("progress").count():
+            value = float(card.locator("progress").get_attribute("value") or 0)
+            if value > 0:
+                seen.add("moving")
+        if status in ("completed", "failed"):
+            break
+        page.wait_for_timeout(100)
+    wait_done(page, card)
+    assert {"in_progress", "moving"} <= seen or "queued" in seen, seen
+    assert "AI-generated" in card.inner_text()
+
+    card.get_by_role("button", name="Play").click()
+    video = card.locator("video")
+    video.wait_for()
+    page.wait_for_function("(v) => v.readyState >= 3", arg=video.element_handle(), timeout=30_000)
+    duration = video.evaluate("v => v.duration")
+    assert abs(duration - 2.0) < 0.15, duration
+    if os.environ.get("AZUR_STUDIO_SCREENSHOT"):
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / "studio.png"), full_page=False)
+
+    # Remix: a new card with the new prompt, made from the same options.
+    card.get_by_role("button", name="Remix").click()
+    page.locator("#dialog-prompt").fill("a green star moving right on a blue background")
+    page.locator("#dialog-ok").click()
+    remix = page.locator("li.video").first
+    page.wait_for_function("() => document.querySelectorAll('li.video').length === 2")
+    assert "green star" in remix.inner_text()
+    wait_done(page, remix)
+
+    # Delete with confirmation: cancelling keeps it, confirming removes it here and on the server.
+    remix.get_by_role("button", name="Delete").click()
+    page.locator("#delete-dialog button[value=cancel]").click()
+    assert page.locator("li.video").count() == 2
+    remix.get_by_role("button", name="Delete").click()
+    page.locator("#delete-ok").click()
+    page.wait_for_function("() => document.querySelectorAll('li.video').length === 1")
+    assert len(studio_server.client(key).videos.list().data) == 1
+
+    # Sign out forgets the key.
+    page.get_by_role("button", name="Sign out").click()
+    assert page.locator("#signin").is_visible()
+    assert page.evaluate("sessionStorage.getItem('azur.key')") is None
+    context.close()
+
+
+def test_french_interface_and_plan_errors_shown_next_to_the_form(browser, studio_server):
+    key = studio_server.add_user("utilisatrice", plan="free")
+    context, page = open_studio(browser, studio_server, key, locale="fr-FR")
+    assert page.get_by_role("button", name="Générer").is_visible()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert "Forfait: Free" in page.locator("#plan").inner_text()
+    page.get_by_label("Description").fill("une étoile verte qui monte sur un fond noir")
+    page.get_by_label("Durée (secondes)").fill("12")  # Free allows 5 s
+    page.get_by_role("button", name="Générer").click()
+    error = page.locator("#compose-error")
+    error.wait_for(state="visible")
+    assert "Free allows up to 5 s" in error.inner_text()
+    # The language switch changes the labels at once.
+    page.locator("#lang").select_option("en")
+    assert page.get_by_role("button", name="Generate").is_visible()
+    context.close()
+
+
+def test_wrong_key_is_refused_and_phone_width_has_no_sideways_scroll(browser, studio_server):
+    context = browser.new_context(locale="en-US", viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto(studio_server.url + "/")
+    page.locator("#api-key").fill("sk-azur-not-a-real-key")
+    page.locator("#signin-form button[type=submit]").click()
+    page.locator("#signin-error").wait_for(state="visible")
+    assert "not accepted" in page.locator("#signin-error").inner_text()
+    key = studio_server.add_user("phone-user", plan="plus")
+    page.locator("#api-key").fill(key)
+    page.locator("#signin-form button[type=submit]").click()
+    page.locator("#workspace").wait_for(state="visible")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # Everything in the composer can be reached with the keyboard and has a label.
+    for control in ("prompt", "seconds", "size", "style", "seed", "image"):
+        assert page.locator(f"label[for={control}]").count() == 1
+    context.close()
