@@ -160,7 +160,9 @@ class Settings(BaseSettings):
     default_model: str = "azur-tiny"  # the backend used when a request names none
     fps: int = 24  # output frame rate of every video
     max_seconds: int = 20  # the longest video a request may ask for (plans may allow less)
-    video_retention_days: int = 30  # finished videos expire after this (expires_at in the API)
+    video_retention_days: int = 30  # finished videos expire after this (expires_at in the API); then purged
+    prompt_retention_days: int | None = None  # prompts are blanked after this many days (None: kept with the row)
+    purge_interval_minutes: float = 60.0  # how often `azur serve` purges expired videos and prompts
     provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
     plans: dict[str, PlanSettings] = Field(default_factory=_default_plans)  # by plan id
     default_plan: str = "free"  # the plan of `azur users add` without --plan

@@ -70,11 +70,13 @@ def make_video(
     encode: EncodeOptions = EncodeOptions(),
     settings: Settings | None = None,
     audio: AudioSource | None = None,
+    visible_mark: bool | None = None,
 ) -> VideoResult:
     """Generate ``request`` into ``out_path`` (MP4 or WebM), marked as ``settings.provenance`` says.
 
     ``video_id``: the id the watermark and manifest carry (``video_`` + 32 hex; a new one when None).
     ``audio``: an optional soundtrack (WAV path or :class:`~azur.media.audio.Audio`).
+    ``visible_mark``: force the visible "AI" label on or off (None: ``settings.provenance.visible_mark``).
     Raises the backend's, encoder's and signer's errors; a failed run leaves no file behind."""
     report = progress or (lambda fraction, stage: None)
     out_path = Path(out_path)
@@ -95,7 +97,8 @@ def make_video(
     if marks.watermark and installation is not None:
         payload = WatermarkPayload.for_video(installation.id, video_id)
         embedder = WatermarkEmbedder(payload, request.width, request.height)
-    label = VisibleMark(request.width, request.height, marks.visible_mark_language) if marks.visible_mark else None
+    show_label = marks.visible_mark if visible_mark is None else visible_mark
+    label = VisibleMark(request.width, request.height, marks.visible_mark_language) if show_label else None
     kept: dict[int, np.ndarray] = {}
     with VideoWriter(
         out_path, request.width, request.height, clip.fps, encode,
@@ -107,7 +110,8 @@ def make_video(
             writer.write(frame)
             if i in keep or i == middle:
                 kept[i] = frame
-            report(model_share + (1.0 - model_share) * 0.97 * (i + 1) / clip.frame_count, "encoding")
+            # Encoding ends at 97%: signing and the stills come after, and progress never goes back.
+            report(model_share + (0.97 - model_share) * (i + 1) / clip.frame_count, "encoding")
         frames_written = writer.frames_written
     encoded = time.perf_counter()
 

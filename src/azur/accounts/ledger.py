@@ -112,7 +112,7 @@ def reserve(session: Session, settings: Settings, user: User, video: Video, requ
     """Check ``request`` against the user's plan and quota and reserve it for ``video``, in the caller's
     transaction (commit it together with the video row).
 
-    Sets the video's priority, running limit and cost. Raises :class:`~azur.accounts.plans.PlanLimit`
+    Sets what the plan decides for the job: its priority, running limit, cost and visible mark. Raises :class:`~azur.accounts.plans.PlanLimit`
     for an option beyond the plan and :class:`QuotaExceeded` for a used-up month (unless the plan is
     relaxed: then the job is accepted free, at the lowest priority).
     """
@@ -129,6 +129,7 @@ def reserve(session: Session, settings: Settings, user: User, video: Video, requ
                  f"{current.credits_limit} are left this month")
     video.running_limit = plan.concurrent_jobs
     video.priority = plan.priority
+    video.visible_mark = settings.provenance.visible_mark or plan.visible_mark
     if short is not None and not plan.relaxed:
         resets = current.period.end
         raise QuotaExceeded(f"Quota exceeded: {short}. It resets on {resets:%Y-%m-%d %H:%M} UTC.", resets)

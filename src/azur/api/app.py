@@ -11,6 +11,7 @@ The web studio is served at ``/`` (``azur.studio``).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,7 @@ from azur import __version__
 from azur.api.deps import Services
 from azur.api.errors import install_error_handlers
 from azur import studio
-from azur.api.routes import health, models, usage, verify, videos
+from azur.api.routes import health, me, models, usage, verify, videos
 from azur.config import Settings, get_settings
 
 log = logging.getLogger("azur.api")
@@ -44,10 +45,12 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
                                       queue=DatabaseQueue(db, settings.queue), safety=SafetyGuard(settings, db),
                                       started_at=time.time())
         workers = start_worker_processes(settings, settings.server.workers) if start_workers else []
+        purger = start_purger(app.state.services)
         log.info("azur API ready: database %s, %d worker process(es)", db.engine.url.render_as_string(), len(workers))
         try:
             yield
         finally:
+            purger.set()
             stop_worker_processes(workers)
             db.dispose()
 
@@ -64,8 +67,32 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(models.router)
     app.include_router(verify.router)
     app.include_router(usage.router)
+    app.include_router(me.router)
     studio.mount(app)
     return app
+
+
+def start_purger(services: Services) -> threading.Event:
+    """A thread that purges expired videos and prompts every ``purge_interval_minutes``; set the returned
+    event to stop it."""
+    from azur.accounts.privacy import purge_expired
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        while True:
+            try:
+                with services.db.session() as session:
+                    done = purge_expired(session, services.storage, services.settings)
+                if done.videos_expired or done.prompts_blanked:
+                    log.info("purged %d expired videos, blanked %d prompts", done.videos_expired, done.prompts_blanked)
+            except Exception:  # a busy database: try again at the next round
+                log.exception("purge failed")
+            if stop.wait(services.settings.purge_interval_minutes * 60):
+                return
+
+    threading.Thread(target=loop, name="azur-purge", daemon=True).start()
+    return stop
 
 
 def app_from_environment() -> FastAPI:

@@ -64,6 +64,10 @@ def not_ready(message: str) -> ApiError:
     return ApiError(409, message, code="video_not_ready")
 
 
+def gone(message: str) -> ApiError:
+    return ApiError(410, message, code="video_expired")
+
+
 def too_large(message: str, *, param: str | None = None) -> ApiError:
     return ApiError(413, message, param=param, code="request_too_large")
 

@@ -37,7 +37,8 @@ def progress_bar(description: str) -> Iterator:
 
 @contextmanager
 def database_session() -> Iterator:
-    """``(settings, session)`` on this installation's database (migrated), committed on success."""
+    """``(settings, session)`` on this installation's database (migrated), committed on success; deleted
+    rows are flushed out of SQLite's write-ahead log on the way out (see ``Database.flush_deleted``)."""
     from azur.config import get_settings
     from azur.db.session import open_database
 
@@ -46,6 +47,7 @@ def database_session() -> Iterator:
     try:
         with db.session() as session:
             yield settings, session
+        db.flush_deleted()
     finally:
         db.dispose()
 

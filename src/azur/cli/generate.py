@@ -49,10 +49,19 @@ def generate(
         max_seconds=settings.max_seconds,
     )
     with progress_bar("Generating") as update:
-        result = make_video(request, output, progress=update, encode=EncodeOptions(container=container))
+        result = make_video(request, output, progress=update, encode=EncodeOptions(container=container),
+                            settings=settings)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(
         f"[green]wrote[/] {result.path} — {result.width}x{result.height}, {result.frame_count} frames "
         f"at {result.fps} fps ({result.seconds:.2f} s), seed {request.seed}, in {result.timings['total_s']:.1f} s"
     )
+    marks = ["AI-generated"]
+    if result.c2pa_signed:
+        marks.append("C2PA signed" + (f" (sidecar {result.sidecar_path.name})" if result.sidecar_path else ""))
+    if result.watermark_payload:
+        marks.append(f"watermark {result.watermark_payload}")
+    if result.visible_mark:
+        marks.append("visible mark")
+    console.print(f"provenance: {result.video_id} — {', '.join(marks)}", highlight=False)

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from azur.cli import generate, keys, models, plans, serve, users, verify, worker
+from azur.cli import audit, generate, keys, models, plans, serve, users, verify, worker
 
 app = typer.Typer(
     name="azur",
@@ -34,6 +34,7 @@ users.register(app)
 keys.register(app)
 models.register(app)
 plans.register(app)
+audit.register(app)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

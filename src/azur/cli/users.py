@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from azur.cli.common import UserError, console
@@ -92,3 +94,45 @@ def grant_credits(
         session.flush()
         left = usage(session, settings, user).credits_remaining
     console.print(f"{name}: +{credits} credits this month ({left} left)", highlight=False)
+
+
+@users_app.command("export")
+def export(
+    name: str = typer.Argument(..., help="The user."),
+    output: Path = typer.Option(None, "--output", "-o", help="The ZIP to write (default: azur-export-NAME.zip)."),
+) -> None:
+    """Write a ZIP of everything kept about a user (GDPR access and portability)."""
+    from azur.accounts.privacy import export_user
+    from azur.cli.common import database_session, find_user
+    from azur.safety import audit
+    from azur.storage import make_storage
+
+    output = output or Path(f"azur-export-{name}.zip")
+    with database_session() as (settings, session):
+        user = find_user(session, name)
+        data = export_user(session, make_storage(settings), settings, user)
+        output.write_bytes(data)
+        session.add(audit.entry("gdpr.export", user_id=user.id, actor="admin", detail={"bytes": len(data)}))
+    console.print(f"wrote {output} ({len(data)} bytes)", highlight=False)
+
+
+@users_app.command("erase")
+def erase(
+    name: str = typer.Argument(..., help="The user."),
+    yes: bool = typer.Option(False, "--yes", help="Do it without asking."),
+) -> None:
+    """Erase a user now: their files, videos and keys; ledger and audit rows are anonymised."""
+    from azur.accounts.privacy import erase_user
+    from azur.cli.common import database_session, find_user
+    from azur.safety import audit
+    from azur.storage import make_storage
+
+    if not yes and not typer.confirm(f"Erase '{name}' and all their videos for good?"):
+        raise typer.Exit(1)
+    with database_session() as (settings, session):
+        user = find_user(session, name)
+        erased = erase_user(session, make_storage(settings), user)
+        session.add(audit.entry("gdpr.erase", user_id=None, actor="admin",
+                                detail={"videos": erased.videos, "keys": erased.keys}))
+    console.print(f"erased {name}: {erased.videos} videos, {erased.keys} keys; "
+                  f"{erased.ledger_rows_anonymised} ledger rows anonymised", highlight=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Double, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Double, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -99,6 +99,7 @@ class Video(Base):
     # Jobs of this video's owner that may run at once (from the plan when accepted); more wait queued.
     running_limit: Mapped[int] = mapped_column(Integer, default=1)
     cost_credits: Mapped[int] = mapped_column(Integer, default=0)  # what the reservation took
+    visible_mark: Mapped[bool] = mapped_column(Boolean, default=False)  # the plan or server wants the "AI" label
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(200), default=None)
     lease_expires_at: Mapped[float | None] = mapped_column(Double, default=None)

@@ -52,6 +52,13 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
+    def flush_deleted(self) -> None:
+        """After an erasure: on SQLite, copy the write-ahead log into the database and truncate it, so no
+        deleted row survives in the -wal file (secure_delete already zeroes the freed pages)."""
+        if self.is_sqlite:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -71,6 +78,7 @@ def _make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA secure_delete=ON")  # erased users' rows are overwritten, not left in free pages
         cursor.close()
 
     return engine

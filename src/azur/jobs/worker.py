@@ -139,7 +139,7 @@ class Worker:
         prefix = video_prefix(video.id)
         with tempfile.TemporaryDirectory(prefix="azur-job-") as tmp:
             result = make_video(request, Path(tmp) / VIDEO_FILE, video_id=video.id, progress=report,
-                                settings=self.settings)
+                                settings=self.settings, visible_mark=video.visible_mark)
             if lost.is_set() or self.stop.is_set():
                 raise JobCancelled("stopped before storing")
             self._moderate(video, result.path, result.frame_count)

@@ -17,14 +17,19 @@ from azur.db.models import AuditEntry
 from azur.db.session import Database
 
 
+def entry(action: str, *, user_id: int | None, actor: str | None = None, video_id: str | None = None,
+          detail: dict[str, Any] | None = None) -> AuditEntry:
+    """A new entry, to add to a session. ``actor`` defaults to ``user:<id>`` (or ``system`` without one)."""
+    return AuditEntry(at=time.time(), user_id=user_id,
+                      actor=actor or (f"user:{user_id}" if user_id is not None else "system"),
+                      action=action, video_id=video_id, detail=detail)
+
+
 def record(db: Database, action: str, *, user_id: int | None, actor: str | None = None,
            video_id: str | None = None, detail: dict[str, Any] | None = None) -> None:
-    """Append one entry. ``actor`` defaults to ``user:<id>`` (or ``system`` without a user)."""
+    """Append one entry in its own transaction."""
     with db.session() as session:
-        session.add(AuditEntry(
-            at=time.time(), user_id=user_id, actor=actor or (f"user:{user_id}" if user_id is not None else "system"),
-            action=action, video_id=video_id, detail=detail,
-        ))
+        session.add(entry(action, user_id=user_id, actor=actor, video_id=video_id, detail=detail))
 
 
 def entries(session: Session, *, user_id: int | None = None, action: str | None = None,

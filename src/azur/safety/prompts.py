@@ -295,6 +295,8 @@ class PromptModerator:
         return pieces
 
     def _chunk_words(self, chunk: str, table: dict[int, str]) -> list[str]:
+        if len(chunk) == 1 and chunk.translate(table).isalpha():
+            return [chunk.translate(table)]  # a lone "0" among spaced letters ("p 0 r n") is a letter
         if not _LETTER.search(chunk):
             return _WORD.findall(chunk)
         if "*" in chunk.strip("*"):

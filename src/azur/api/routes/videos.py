@@ -7,6 +7,7 @@ then returns the video as ``openai.types.Video``. While a video is queued or run
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -16,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from azur.api import video_inputs as inputs
 from azur.api.body import body_dependency, body_openapi
 from azur.api.deps import CurrentUser, OwnedVideo, ServicesDep, SessionDep, find_owned_video, get_current_user
-from azur.api.errors import ApiError, bad_request, not_found, moderation_blocked, not_ready, quota_exceeded
+from azur.api.errors import ApiError, bad_request, not_found, gone, moderation_blocked, not_ready, quota_exceeded
 from azur.api.schemas import (
     ErrorBody,
     VideoCreateBody,
@@ -31,7 +32,7 @@ from azur.api.schemas import (
 from azur.db.models import User, Video, VideoKind, VideoStatus
 from azur.storage.base import MissingFile, video_prefix
 
-ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413)}
+ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 410, 413, 429)}
 # Authentication runs first (router dependency, cached for the route's own CurrentUser): a request without
 # a valid key is answered 401 whatever its body.
 router = APIRouter(prefix="/v1/videos", tags=["videos"], responses=ERRORS, dependencies=[Depends(get_current_user)])
@@ -252,6 +253,9 @@ def download_content(
     """Download the finished video, its thumbnail or its spritesheet."""
     if variant not in CONTENT_TYPES:
         raise bad_request(f"Unknown variant '{variant}'. Allowed: {', '.join(CONTENT_TYPES)}.", param="variant")
+    if video.expires_at is not None and video.expires_at < time.time():
+        raise gone(f"Video '{video.id}' expired on {time.strftime('%Y-%m-%d', time.gmtime(video.expires_at))}; "
+                   "its files were deleted under the retention policy.")
     if video.status != VideoStatus.completed.value or not video.files:
         raise not_ready(f"Video '{video.id}' is {video.status}; its content is available once it is completed.")
     key = video.files.get(variant)

@@ -1,0 +1,137 @@
+"""Data rights (GDPR): export everything kept about a user, erase a user, and purge expired data.
+
+- :func:`export_user` builds a ZIP: the account, API keys' metadata (never the keys or their hashes),
+  every video's request, status and provenance, the usage ledger, the audit entries about the user, and
+  the stored files (videos, thumbnails, spritesheets, first frames).
+- :func:`erase_user` removes the user's files from storage and their rows from the database; the usage
+  ledger and the audit log keep their rows for the operator's books, anonymised (no user id, and they
+  never held content). Keys stop working at once: they are deleted in the same transaction.
+- :func:`purge_expired` deletes the files of videos past ``expires_at`` and blanks prompts older than
+  ``prompt_retention_days``; the API then answers 410 for their content.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, null, select, update
+from sqlalchemy.orm import Session
+
+from azur.config import Settings
+from azur.db.models import ApiKey, AuditEntry, UsageEntry, User, Video
+from azur.storage.base import MissingFile, Storage, video_prefix
+
+EXPIRED_PROMPT = ""  # what a prompt past its retention becomes
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def _video_record(video: Video, settings: Settings) -> dict[str, Any]:
+    from azur.provenance.identity import load_installation
+    from azur.provenance.watermark import WatermarkPayload
+
+    installation = load_installation(settings.home, create=False) if settings.provenance.watermark else None
+    payload = WatermarkPayload.for_video(installation.id, video.id).text if installation else None
+    return {
+        "id": video.id, "kind": video.kind, "status": video.status, "model": video.model, "prompt": video.prompt,
+        "seconds": video.seconds, "size": video.size_text, "seed": video.seed, "style": video.style,
+        "created_at": _iso(video.created_at), "completed_at": _iso(video.completed_at),
+        "expires_at": _iso(video.expires_at), "remixed_from_video_id": video.remixed_from_video_id,
+        "source_video_id": video.source_video_id, "error": video.error_message, "cost_credits": video.cost_credits,
+        "files": sorted((video.files or {}).values()),
+        "provenance": {
+            "ai_generated": True,
+            "c2pa": "signed content credentials embedded in the MP4" if settings.provenance.c2pa else None,
+            "watermark_payload": payload,
+        },
+    }
+
+
+def export_user(session: Session, storage: Storage, settings: Settings, user: User) -> bytes:
+    """A ZIP of everything kept about ``user`` (see the module docstring)."""
+    videos = list(session.scalars(select(Video).where(Video.user_id == user.id).order_by(Video.created_at)))
+    keys = list(session.scalars(select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id)))
+    ledger = list(session.scalars(select(UsageEntry).where(UsageEntry.user_id == user.id).order_by(UsageEntry.id)))
+    audit = list(session.scalars(select(AuditEntry).where(AuditEntry.user_id == user.id).order_by(AuditEntry.id)))
+    documents = {
+        "account.json": {"name": user.name, "plan": user.plan, "created_at": _iso(user.created_at)},
+        "api_keys.json": [{"id": k.id, "prefix": k.prefix, "created_at": _iso(k.created_at),
+                           "revoked_at": _iso(k.revoked_at)} for k in keys],
+        "videos.json": [_video_record(v, settings) for v in videos],
+        "usage_ledger.json": [{"kind": e.kind, "video_id": e.video_id, "period": e.period, "videos": e.videos,
+                               "credits": e.credits, "plan": e.plan, "note": e.note, "at": _iso(e.created_at)}
+                              for e in ledger],
+        "audit_log.json": [{"action": a.action, "actor": a.actor, "video_id": a.video_id, "detail": a.detail,
+                            "at": _iso(a.at)} for a in audit],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", (
+            f"Everything Azur keeps about the user '{user.name}', exported {_iso(time.time())}.\n"
+            "account.json, api_keys.json (metadata only: keys are stored as hashes and not exported),\n"
+            "videos.json (requests, status, provenance), usage_ledger.json, audit_log.json,\n"
+            "files/<video id>/ (the videos, thumbnails, spritesheets and first frames still stored).\n"))
+        for name, document in documents.items():
+            archive.writestr(name, json.dumps(document, indent=2, ensure_ascii=False))
+        for video in videos:
+            keys_of_video = set((video.files or {}).values()) | ({video.first_frame_key} if video.first_frame_key else set())
+            for key in sorted(keys_of_video):
+                try:
+                    data = storage.read_bytes(key)
+                except MissingFile:
+                    continue
+                archive.writestr(f"files/{video.id}/{key.rsplit('/', 1)[-1]}", data, zipfile.ZIP_STORED)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Erasure:
+    videos: int
+    keys: int
+    ledger_rows_anonymised: int
+    audit_rows_anonymised: int
+
+
+def erase_user(session: Session, storage: Storage, user: User) -> Erasure:
+    """Erase ``user`` in the caller's transaction (commit it); files go first, so a crash between the two
+    leaves rows without files (erasing again finishes the job), never files without an owner."""
+    video_ids = list(session.scalars(select(Video.id).where(Video.user_id == user.id)))
+    for video_id in video_ids:
+        storage.delete_prefix(video_prefix(video_id))
+    keys = session.execute(delete(ApiKey).where(ApiKey.user_id == user.id)).rowcount
+    session.execute(delete(Video).where(Video.user_id == user.id))
+    ledger = session.execute(update(UsageEntry).where(UsageEntry.user_id == user.id).values(user_id=None)).rowcount
+    audit = session.execute(update(AuditEntry).where(AuditEntry.user_id == user.id).values(user_id=None)).rowcount
+    session.execute(delete(User).where(User.id == user.id))
+    return Erasure(videos=len(video_ids), keys=keys, ledger_rows_anonymised=ledger, audit_rows_anonymised=audit)
+
+
+@dataclass(frozen=True)
+class Purge:
+    videos_expired: int
+    prompts_blanked: int
+
+
+def purge_expired(session: Session, storage: Storage, settings: Settings, *, now: float | None = None) -> Purge:
+    """Delete files of expired videos and blank prompts past their retention, in the caller's transaction."""
+    now = time.time() if now is None else now
+    expired = list(session.scalars(select(Video).where(Video.expires_at < now, Video.files.is_not(None))))
+    for video in expired:
+        storage.delete_prefix(video_prefix(video.id))
+        video.files = null()  # SQL NULL (not JSON null), so the query above skips it next time
+        video.first_frame_key = None
+    blanked = 0
+    prompt_days = settings.prompt_retention_days
+    if prompt_days is not None:
+        cutoff = now - prompt_days * 86400
+        blanked = session.execute(
+            update(Video).where(Video.created_at < cutoff, Video.prompt != EXPIRED_PROMPT).values(prompt=EXPIRED_PROMPT)
+        ).rowcount
+    return Purge(videos_expired=len(expired), prompts_blanked=blanked)

@@ -1,0 +1,46 @@
+"""``azur audit`` (the audit log) and ``azur purge`` (apply the retention policy now)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import typer
+
+from azur.cli.common import console, database_session, find_user
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit)
+    app.command("purge")(purge)
+
+
+def audit(
+    user: str | None = typer.Option(None, "--user", help="Only entries about this user."),
+    action: str | None = typer.Option(None, "--action", help="Only actions starting with this (e.g. moderation.)."),
+    limit: int = typer.Option(50, "--limit", min=1, help="How many entries, newest first."),
+) -> None:
+    """Moderation decisions, consents, exports and erasures: who, when, what (never the content)."""
+    from azur.safety.audit import entries
+
+    with database_session() as (_, session):
+        user_id = find_user(session, user).id if user else None
+        rows = entries(session, user_id=user_id, action=action, limit=limit)
+        lines = [
+            f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(e.at))}Z  {e.actor:<14} {e.action:<28} "
+            f"{e.video_id or '-':<38} {json.dumps(e.detail, ensure_ascii=False) if e.detail else ''}"
+            for e in rows
+        ]
+    print(f"{'WHEN (UTC)':<21} {'WHO':<14} {'WHAT':<28} {'VIDEO':<38} DETAIL")
+    for line in lines:
+        print(line)
+
+
+def purge() -> None:
+    """Delete expired videos' files and blank prompts past their retention now (`azur serve` does it hourly)."""
+    from azur.accounts.privacy import purge_expired
+    from azur.storage import make_storage
+
+    with database_session() as (settings, session):
+        done = purge_expired(session, make_storage(settings), settings)
+    console.print(f"purged {done.videos_expired} expired videos; blanked {done.prompts_blanked} prompts", highlight=False)
