@@ -59,7 +59,7 @@ def test_sign_in_generate_watch_play_remix_and_delete(browser, studio_server):
     # The composer offers only what the Plus plan allows (720p at most).
     sizes = page.locator("#size option").evaluate_all("os => os.map(o => o.value)")
     assert "1280x720" in sizes and "1920x1080" not in sizes
-    page.get_by_label("Prompt").fill("a red ball moving right on a blue background")
+    page.get_by_role("textbox", name="Prompt").fill("a red ball moving right on a blue background")
     page.get_by_label("Duration (seconds)").fill("2")
     page.locator("#size").select_option("854x480")
     page.get_by_role("button", name="Generate").click()
@@ -123,7 +123,7 @@ def test_french_interface_and_plan_errors_shown_next_to_the_form(browser, studio
     assert page.get_by_role("button", name="Générer").is_visible()
     assert page.locator("html").get_attribute("lang") == "fr"
     assert "Forfait: Free" in page.locator("#plan").inner_text()
-    page.get_by_label("Description").fill("une étoile verte qui monte sur un fond noir")
+    page.get_by_role("textbox", name="Description").fill("une étoile verte qui monte sur un fond noir")
     page.get_by_label("Durée (secondes)").fill("12")  # Free allows 5 s
     page.get_by_role("button", name="Générer").click()
     error = page.locator("#compose-error")

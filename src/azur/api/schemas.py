@@ -39,6 +39,8 @@ class VideoPublic(BaseModel):
     size: str
     remixed_from_video_id: str | None = None
     error: VideoError | None = None
+    provenance: dict[str, Any] | None = Field(None, description="Azur: how the finished video is marked "
+                                              "(ai_generated, c2pa_signed, watermark_id, visible_mark).")
 
 
 class VideoList(BaseModel):

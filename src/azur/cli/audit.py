@@ -7,7 +7,7 @@ import time
 
 import typer
 
-from azur.cli.common import console, database_session, find_user
+from azur.cli.common import database_session, find_user
 
 
 def register(app: typer.Typer) -> None:
@@ -43,4 +43,4 @@ def purge() -> None:
 
     with database_session() as (settings, session):
         done = purge_expired(session, make_storage(settings), settings)
-    console.print(f"purged {done.videos_expired} expired videos; blanked {done.prompts_blanked} prompts", highlight=False)
+    print(f"purged {done.videos_expired} expired videos; blanked {done.prompts_blanked} prompts")

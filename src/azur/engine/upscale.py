@@ -30,10 +30,21 @@ class _Tones:
     fits: bool  # True when two tones explain the frame
 
 
-def _tones(frame: np.ndarray) -> tuple[_Tones, np.ndarray]:
-    """Background, object colour and coverage (alpha) of one low-resolution frame."""
-    border = np.concatenate([frame[0], frame[-1], frame[1:-1, 0], frame[1:-1, -1]])
-    bg = np.median(border, axis=0)
+def clip_background(frames: np.ndarray) -> np.ndarray:
+    """The background colour of a clip: the most common colour over all its frames.
+
+    Taken over the whole clip, not per frame: an object crossing an edge or filling a corner would
+    otherwise be mistaken for the background in the frames where it covers the border.
+    """
+    pixels = frames.reshape(-1, 3)
+    bins = np.clip((pixels * 16).astype(np.int32), 0, 15)
+    keys = bins[:, 0] * 256 + bins[:, 1] * 16 + bins[:, 2]
+    commonest = np.bincount(keys, minlength=4096).argmax()
+    return pixels[keys == commonest].mean(axis=0)
+
+
+def _tones(frame: np.ndarray, bg: np.ndarray) -> tuple[_Tones, np.ndarray]:
+    """Object colour and coverage (alpha) of one low-resolution frame over the background ``bg``."""
     dist = np.linalg.norm(frame - bg, axis=-1)
     peak = float(dist.max())
     if peak < 0.08:  # nothing but background
@@ -128,10 +139,11 @@ def upscale(frames: np.ndarray, size: tuple[int, int], style: str = "flat") -> I
     edge_px = max(side / 60.0, 1.5) if style == "soft" else 1.5
     gain = max(scale / edge_px, 1.0)
     cache: dict = {}
+    background = clip_background(frames)
     chunk = max(1, _CHUNK_PIXELS // (side * side))
     for start in range(0, len(frames), chunk):
         part = frames[start : start + chunk]
-        analysed = [_tones(f) for f in part]
+        analysed = [_tones(f, background) for f in part]
         alphas = torch.from_numpy(np.stack([a for _, a in analysed]))[:, None]
         with torch.no_grad():
             raw = F.interpolate(alphas, size=(side, side), mode="bicubic", align_corners=False)[:, 0]

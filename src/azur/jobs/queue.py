@@ -47,7 +47,8 @@ class JobQueue(Protocol):
     def load(self, job: ClaimedJob) -> Video | None: ...
     def heartbeat(self, job: ClaimedJob) -> bool: ...
     def report_progress(self, job: ClaimedJob, progress: int) -> bool: ...
-    def complete(self, job: ClaimedJob, *, files: dict[str, str], notes: list[str], retention_days: int) -> bool: ...
+    def complete(self, job: ClaimedJob, *, files: dict[str, str], notes: list[str], retention_days: int,
+                 provenance: dict[str, Any] | None = None) -> bool: ...
     def fail(self, job: ClaimedJob, *, code: str, message: str, retry: bool) -> str | None: ...
     def release(self, job: ClaimedJob) -> None: ...
 
@@ -178,7 +179,8 @@ class DatabaseQueue:
             )
             return result.rowcount == 1
 
-    def complete(self, job: ClaimedJob, *, files: dict[str, str], notes: list[str], retention_days: int) -> bool:
+    def complete(self, job: ClaimedJob, *, files: dict[str, str], notes: list[str], retention_days: int,
+                 provenance: dict[str, Any] | None = None) -> bool:
         """Mark the job completed with its stored files, in one transaction. False when it no longer
         belongs to this worker (deleted meanwhile: the caller removes the files it stored)."""
         now = time.time()
@@ -193,6 +195,7 @@ class DatabaseQueue:
                     expires_at=now + retention_days * 86400,
                     files=files,
                     notes=notes,
+                    provenance=provenance,
                     error_code=None,
                     error_message=None,
                     lease_owner=None,

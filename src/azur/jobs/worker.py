@@ -95,8 +95,9 @@ class Worker:
         beat = threading.Thread(target=self._heartbeat, args=(job, lost, beating), daemon=True)
         beat.start()
         try:
-            files, notes = self._make(video, job, lost)
-            if not self.queue.complete(job, files=files, notes=notes, retention_days=self.settings.video_retention_days):
+            files, notes, provenance = self._make(video, job, lost)
+            if not self.queue.complete(job, files=files, notes=notes, provenance=provenance,
+                                       retention_days=self.settings.video_retention_days):
                 raise JobCancelled("the job was deleted or taken over while it ran")
             log.info("job %s: completed", job.video_id)
         except JobCancelled as exc:
@@ -118,7 +119,7 @@ class Worker:
             beating.set()
             beat.join(timeout=5)
 
-    def _make(self, video: Video, job: ClaimedJob, lost: threading.Event) -> tuple[dict[str, str], list[str]]:
+    def _make(self, video: Video, job: ClaimedJob, lost: threading.Event) -> tuple[dict[str, str], list[str], dict]:
         from azur.engine.request import make_request
         from azur.media.images import load_image
         from azur.pipeline import make_video
@@ -151,7 +152,9 @@ class Worker:
             self.storage.put_file(files["video"], result.path)
             self.storage.put_bytes(files["thumbnail"], result.thumbnail)
             self.storage.put_bytes(files["spritesheet"], result.spritesheet)
-        return files, list(result.notes)
+        provenance = {"c2pa_signed": result.c2pa_signed, "watermark_id": result.watermark_payload,
+                      "visible_mark": result.visible_mark}
+        return files, list(result.notes), provenance
 
     def _moderate(self, video: Video, path: Path, frame_count: int) -> None:
         """Inspect a few evenly spaced frames of the finished video; raises ``Blocked`` to withhold it."""

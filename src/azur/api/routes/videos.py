@@ -69,6 +69,7 @@ def public(video: Video) -> VideoPublic:
         seconds=str(seconds),
         size=video.size_text,
         remixed_from_video_id=video.remixed_from_video_id,
+        provenance={"ai_generated": True, **video.provenance} if video.provenance else None,
         error=VideoError(code=video.error_code or "generation_failed", message=video.error_message or "Failed.")
         if failed else None,
     )

@@ -47,10 +47,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("running_limit", sa.Integer(), nullable=False, server_default="1"))
         batch.add_column(sa.Column("cost_credits", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("visible_mark", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column("provenance", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("videos") as batch:
+        batch.drop_column("provenance")
         batch.drop_column("visible_mark")
         batch.drop_column("cost_credits")
         batch.drop_column("running_limit")
