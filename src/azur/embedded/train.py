@@ -1,0 +1,342 @@
+"""Training of the embedded model, deterministic from a seed: `train(TrainConfig(), seed=0, out_dir=...)`.
+
+Three stages, each on data drawn fresh from the procedural world (`world.py`), so nothing is downloaded:
+
+1. text encoder, supervised by the scene attributes (cross-entropy per attribute), then frozen;
+2. clip autoencoder: ClipEncoder(8 frames) -> z -> FrameDecoder(z, t) at random times t, plain reconstruction;
+3. latent prior: a rectified flow over standardised z, conditioned on the frozen text features and on the
+   window's first frame (through an ImageEncoder trained with it).
+
+Output folder: `model.pt` (fp16 state dicts + latent statistics), `config.json` (the resolved config),
+`vocab.json` (words the model was trained on, for `unknown_words`) and `training_log.json` (loss curves, CPU
+minutes). `python -m azur.embedded.train --out DIR` runs it from a shell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from azur.embedded import world
+from azur.embedded.model import ClipEncoder, FrameDecoder, ImageEncoder, LatentPrior
+from azur.embedded.text import TextEncoder, tokenize
+
+
+@dataclass
+class TrainConfig:
+    """Every value that shapes the shipped weights. Saved as config.json beside them."""
+
+    threads: int = 1  # torch CPU threads. 1, not 2: on 2 shared cores two threads spin-wait on each other and
+    # ran 5-8x slower per step (measured); results are reproducible for a given thread count
+    resolution: int = 32  # frame size the model works at; the engine upscales
+    clip_frames: int = 8  # frames per window seen by the clip encoder (evenly spaced, t = 0 and 1 included)
+    window_seconds: float = 2.0  # seconds of video one window spans when sampling (speeds are per window)
+
+    # Text encoder (stage 1)
+    text_width: int = 96  # transformer width
+    text_layers: int = 2  # transformer layers
+    text_steps: int = 800  # optimisation steps
+    text_batch: int = 128  # captions per step, half English, half French
+    text_lr: float = 2e-3  # AdamW learning rate (cosine decay to 10%)
+    word_dropout: float = 0.5  # drop a word's whole-word embedding: forces reading its 3-letter pieces
+    piece_dropout: float = 0.15  # drop single 3-letter pieces
+    clause_swap: float = 0.3  # chance to reorder the comma-separated parts of a caption
+    junk_word: float = 0.15  # chance to insert a random made-up word, so unknown words do not derail it
+
+    # Autoencoder (stage 2)
+    latent_dim: int = 32  # numbers per window latent
+    encoder_width: int = 32  # channels of the per-frame convolutions of the clip encoder
+    decoder_width: int = 64  # width of the per-pixel network
+    decoder_frequencies: int = 3  # Fourier frequencies of the object-relative offsets fed to the decoder
+    ae_steps: int = 3000  # optimisation steps
+    ae_batch: int = 32  # clips per step
+    ae_times: int = 4  # random times per clip at which the decoder is supervised
+    ae_lr: float = 1e-3  # Adam learning rate (cosine decay to 5%)
+    kl_weight: float = 1e-5  # weight of KL(q(z|clip) || N(0, I)): only keeps z smooth, recon dominates
+    placement_weight: float = 0.2  # weight of the decoder's scene supervision (centre, radius, two colours)
+    size_weight: float = 1.0  # weight of the log-radius term inside that supervision; at 0.1 the decoder's scale
+    # ignored growing and shrinking (measured: log-scale change 0.01 over a window instead of ~0.7)
+    ae_pixels: int = 256  # pixels supervised per decoded frame (of R*R), half of them drawn on the object
+
+    # Latent prior (stage 3)
+    prior_bank: int = 30000  # scenes encoded once to z and reused across prior steps
+    prior_width: int = 256  # width of the velocity MLP
+    prior_blocks: int = 4  # FiLM residual blocks
+    image_features: int = 128  # conditioning-frame feature size
+    prior_steps: int = 3000  # optimisation steps
+    prior_batch: int = 256  # latents per step
+    prior_lr: float = 1e-3  # AdamW learning rate (cosine decay to 5%)
+    caption_dropout: float = 0.1  # caption replaced by "no caption": needed for classifier-free guidance
+    frame_dropout: float = 0.5  # conditioning frame left out: the same prior does text-to-video and continuation
+
+    # Sampling defaults recorded with the weights
+    guidance: float = 2.0  # classifier-free guidance scale on the caption
+    sample_steps: int = 8  # Euler steps of the flow
+
+    log_every: int = 100  # steps between loss-curve points
+
+    @classmethod
+    def tiny(cls) -> "TrainConfig":
+        """A preset that trains in seconds, for tests of the training path (not a usable model)."""
+        return cls(
+            text_width=32, text_layers=1, text_steps=30, text_batch=32, ae_steps=30, ae_batch=8, ae_times=2, ae_pixels=64,
+            encoder_width=8, decoder_width=16, prior_bank=256, prior_width=64, prior_blocks=2, image_features=32,
+            prior_steps=30, prior_batch=64, log_every=5,
+        )
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+Progress = Callable[[str], None]
+
+
+def _cosine(step: int, total: int, floor: float) -> float:
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * step / max(total, 1)))
+
+
+def _training_caption(scene: world.Scene, rng: np.random.Generator, config: TrainConfig) -> str:
+    text = world.caption(scene, rng, "en" if rng.random() < 0.5 else "fr", "train")
+    if "," in text and rng.random() < config.clause_swap:
+        parts = [p.strip() for p in text.split(",")]
+        rng.shuffle(parts)
+        text = ", ".join(parts)
+    if rng.random() < config.junk_word:
+        words = text.split()
+        junk = "".join(chr(97 + int(c)) for c in rng.integers(0, 26, rng.integers(3, 9)))
+        words.insert(int(rng.integers(len(words) + 1)), junk)
+        text = " ".join(words)
+    return text
+
+
+def _labels(scenes: list[world.Scene]) -> list[torch.Tensor]:
+    return [
+        torch.tensor([values.index(getattr(s, name)) for s in scenes]) for name, values in world.ATTRIBUTES.items()
+    ]
+
+
+def train_text_encoder(config: TrainConfig, rng: np.random.Generator, log: Progress) -> tuple[TextEncoder, list]:
+    encoder = TextEncoder(config.text_width, config.text_layers)
+    optimiser = torch.optim.AdamW(encoder.parameters(), lr=config.text_lr, weight_decay=0.01)
+    curve = []
+    for step in range(config.text_steps):
+        for group in optimiser.param_groups:
+            group["lr"] = config.text_lr * _cosine(step, config.text_steps, 0.1)
+        scenes = [world.sample_scene(rng) for _ in range(config.text_batch)]
+        tokens = tokenize([_training_caption(s, rng, config) for s in scenes])
+        logits, _ = encoder(tokens, config.word_dropout, config.piece_dropout)
+        loss = sum(F.cross_entropy(lg, y) for lg, y in zip(logits, _labels(scenes)))
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        if step % config.log_every == 0 or step == config.text_steps - 1:
+            curve.append((step, round(loss.item(), 4)))
+            log(f"text   step {step:5d}  loss {loss.item():.4f}")
+    encoder.eval()
+    return encoder.requires_grad_(False), curve
+
+
+def _render_batch(scenes: list[world.Scene], times: np.ndarray, resolution: int) -> torch.Tensor:
+    return torch.from_numpy(world.render(scenes, times, resolution))
+
+
+def train_autoencoder(
+    config: TrainConfig, rng: np.random.Generator, log: Progress
+) -> tuple[ClipEncoder, FrameDecoder, list]:
+    encoder = ClipEncoder(config.clip_frames, config.latent_dim, config.resolution, config.encoder_width)
+    decoder = FrameDecoder(config.latent_dim, config.resolution, config.decoder_width, config.decoder_frequencies)
+    params = list(encoder.parameters()) + list(decoder.parameters())
+    optimiser = torch.optim.Adam(params, lr=config.ae_lr)
+    clip_times = np.tile(world.clip_times(config.clip_frames), (config.ae_batch, 1))
+    curve = []
+    for step in range(config.ae_steps):
+        for group in optimiser.param_groups:
+            group["lr"] = config.ae_lr * _cosine(step, config.ae_steps, 0.05)
+        scenes = [world.sample_scene(rng) for _ in range(config.ae_batch)]
+        times = rng.random((config.ae_batch, config.ae_times)).astype(np.float32)
+        frames = _render_batch(scenes, np.concatenate([clip_times, times], axis=1), config.resolution)
+        clip, target = frames[:, : config.clip_frames], frames[:, config.clip_frames :]
+        mean, log_var = encoder(clip)
+        z = mean + torch.randn_like(mean) * (0.5 * log_var).exp()
+        background = torch.from_numpy(world.PALETTE[[world.COLORS.index(s.background_color) for s in scenes]])
+        on_object = ((target - background[:, None, None, None]).abs().sum(-1) > 0.05).float().flatten(2)
+        # Half the supervised pixels on the object, half anywhere: the object is what is hard to learn and
+        # covers ~5% of the frame; evaluating a subset of pixels also makes a step several times cheaper.
+        chance = 1.0 / on_object.shape[-1] + on_object / on_object.sum(-1, keepdim=True).clamp(min=1)
+        pixels = torch.multinomial(chance.flatten(0, 1), config.ae_pixels, replacement=True)
+        pixels = pixels.reshape(config.ae_batch, config.ae_times, -1)
+        output, placement = decoder(z, torch.from_numpy(times), pixels=pixels, return_placement=True)
+        target = torch.gather(target.flatten(2, 3), 2, pixels[..., None].expand(-1, -1, -1, 3))
+        reconstruction = ((output - target) ** 2).mean()
+        # Placement supervision (see FrameDecoder): periodic loss on the centre, squared error on log radius.
+        true_x, true_y, true_radius = (torch.from_numpy(a).float() for a in world.trajectories(scenes, times))
+        centre_error = 2 - torch.cos(2 * math.pi * (placement[..., 0] - true_x)) - torch.cos(
+            2 * math.pi * (placement[..., 1] - true_y))
+        size_error = (placement[..., 2] - true_radius.log()) ** 2
+        object_rgb = torch.from_numpy(world.PALETTE[[world.COLORS.index(s.object_color) for s in scenes]])
+        colour_error = (placement[..., 3:6] - object_rgb[:, None]) ** 2 + (placement[..., 6:9] - background[:, None]) ** 2
+        placement_loss = centre_error.mean() + config.size_weight * size_error.mean() + colour_error.mean()
+        kl = 0.5 * (mean**2 + log_var.exp() - 1 - log_var).sum(1).mean()
+        loss = reconstruction + config.kl_weight * kl + config.placement_weight * placement_loss
+        optimiser.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimiser.step()
+        if step % config.log_every == 0 or step == config.ae_steps - 1:
+            curve.append((step, round(reconstruction.item(), 5), round(placement_loss.item(), 5), round(kl.item(), 2)))
+            log(f"ae     step {step:5d}  recon {reconstruction.item():.5f}  "
+                f"placement {placement_loss.item():.5f}  kl {kl.item():.1f}")
+    encoder.eval()
+    decoder.eval()
+    return encoder.requires_grad_(False), decoder.requires_grad_(False), curve
+
+
+@dataclass
+class LatentBank:
+    """Scenes encoded once: z means (N, Z), first frames (N, R, R, 3) uint8, text features of 2 captions each."""
+
+    z: torch.Tensor
+    first_frames: torch.Tensor
+    text: torch.Tensor  # (N, 2, text_features): one English and one French caption
+
+
+def build_bank(
+    config: TrainConfig, rng: np.random.Generator, encoder: ClipEncoder, text_encoder: TextEncoder
+) -> LatentBank:
+    zs, firsts, texts = [], [], []
+    chunk = 512
+    times = world.clip_times(config.clip_frames)
+    with torch.no_grad():
+        for start in range(0, config.prior_bank, chunk):
+            n = min(chunk, config.prior_bank - start)
+            scenes = [world.sample_scene(rng) for _ in range(n)]
+            clip = _render_batch(scenes, np.tile(times, (n, 1)), config.resolution)
+            zs.append(encoder(clip)[0])
+            firsts.append((clip[:, 0] * 255).round().to(torch.uint8))
+            captions = [_training_caption(s, rng, config) for s in scenes for _ in range(2)]
+            texts.append(text_encoder.features(tokenize(captions)).reshape(n, 2, -1))
+    return LatentBank(torch.cat(zs), torch.cat(firsts), torch.cat(texts))
+
+
+def train_prior(
+    config: TrainConfig, rng: np.random.Generator, bank: LatentBank, text_features: int, log: Progress
+) -> tuple[LatentPrior, ImageEncoder, torch.Tensor, torch.Tensor, list]:
+    z_mean, z_std = bank.z.mean(0), bank.z.std(0).clamp(min=1e-3)
+    target_all = (bank.z - z_mean) / z_std
+    prior = LatentPrior(config.latent_dim, text_features, config.image_features, config.prior_width, config.prior_blocks)
+    image_encoder = ImageEncoder(config.resolution, config.image_features)
+    params = list(prior.parameters()) + list(image_encoder.parameters())
+    optimiser = torch.optim.AdamW(params, lr=config.prior_lr, weight_decay=0.01)
+    generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
+    curve = []
+    n = len(target_all)
+    for step in range(config.prior_steps):
+        for group in optimiser.param_groups:
+            group["lr"] = config.prior_lr * _cosine(step, config.prior_steps, 0.05)
+        index = torch.randint(n, (config.prior_batch,), generator=generator)
+        which = torch.randint(2, (config.prior_batch,), generator=generator)
+        target = target_all[index]
+        text = bank.text[index, which]
+        image = image_encoder(bank.first_frames[index].float() / 255)
+        drop_text = torch.rand(config.prior_batch, generator=generator) < config.caption_dropout
+        drop_image = torch.rand(config.prior_batch, generator=generator) < config.frame_dropout
+        condition = prior.condition(text, image, config.prior_batch, drop_text, drop_image)
+        noise = torch.randn(target.shape, generator=generator)
+        # Flow times biased to the middle (logit-normal), where the velocity is hardest to predict.
+        tau = torch.sigmoid(torch.randn(config.prior_batch, generator=generator))
+        x = (1 - tau[:, None]) * noise + tau[:, None] * target
+        loss = F.mse_loss(prior(x, tau, condition), target - noise)
+        optimiser.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimiser.step()
+        if step % config.log_every == 0 or step == config.prior_steps - 1:
+            curve.append((step, round(loss.item(), 4)))
+            log(f"prior  step {step:5d}  loss {loss.item():.4f}")
+    prior.eval()
+    image_encoder.eval()
+    return prior, image_encoder, z_mean, z_std, curve
+
+
+def train(config: TrainConfig, *, seed: int, out_dir: Path, progress: Progress | None = None) -> dict:
+    """Train all stages and write the weights folder. Returns the training log (also saved as JSON).
+
+    seed: drives every random draw (scenes, captions, initialisations, dropout); same seed, same thread
+    count, same torch version -> the same weights. progress: receives one line per logged step.
+    """
+    log = progress or (lambda line: None)
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cpu_start, wall_start = time.process_time(), time.time()
+    stage_minutes = {}
+
+    def mark(name: str, since: float) -> float:
+        now = time.process_time()
+        stage_minutes[name] = round((now - since) / 60, 2)
+        log(f"{name}: {stage_minutes[name]} CPU minutes")
+        return now
+
+    t = time.process_time()
+    text_encoder, text_curve = train_text_encoder(config, rng, log)
+    t = mark("text", t)
+    clip_encoder, decoder, ae_curve = train_autoencoder(config, rng, log)
+    t = mark("autoencoder", t)
+    bank = build_bank(config, rng, clip_encoder, text_encoder)
+    prior, image_encoder, z_mean, z_std, prior_curve = train_prior(config, rng, bank, text_encoder.feature_size, log)
+    mark("prior", t)
+
+    def half(module: torch.nn.Module) -> dict:
+        return {k: v.half() for k, v in module.state_dict().items()}
+
+    torch.save(
+        {
+            "text_encoder": half(text_encoder),
+            "decoder": half(decoder),
+            "image_encoder": half(image_encoder),
+            "prior": half(prior),
+            "z_mean": z_mean,
+            "z_std": z_std,
+        },
+        out_dir / "model.pt",
+    )
+    (out_dir / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
+    (out_dir / "vocab.json").write_text(json.dumps(sorted(world.grammar_words())) + "\n")
+    record = {
+        "seed": seed,
+        "torch": torch.__version__,
+        "cpu_minutes": round((time.process_time() - cpu_start) / 60, 2),
+        "wall_minutes": round((time.time() - wall_start) / 60, 2),
+        "stage_cpu_minutes": stage_minutes,
+        "loss_curves": {"text": text_curve, "autoencoder": ae_curve, "prior": prior_curve},
+    }
+    (out_dir / "training_log.json").write_text(json.dumps(record, indent=1) + "\n")
+    log(f"done: {record['cpu_minutes']} CPU minutes, {record['wall_minutes']} wall minutes -> {out_dir}")
+    return record
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Train the embedded tiny text-to-video model.")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the weights")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tiny", action="store_true", help="the seconds-long test preset")
+    args = parser.parse_args(argv)
+    config = TrainConfig.tiny() if args.tiny else TrainConfig()
+    train(config, seed=args.seed, out_dir=args.out, progress=lambda line: print(line, flush=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""The shipped weights: prompt adherence judged from pixels, determinism, long clips, first-frame conditioning."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from azur.embedded import world
+from azur.embedded.judge import judge
+
+# Written by hand, outside the grammar's training templates (orders, connectives and word forms it never saw).
+PROMPTS = [
+    ("a red ball moving right on a blue background", "red", "blue", "right"),
+    ("one yellow star drifting leftward over a plain purple background", "yellow", "purple", "left"),
+    ("une étoile verte qui monte sur un fond noir", "green", "black", "up"),
+    ("there is a white square getting bigger and bigger on an orange backdrop", "white", "orange", "growing"),
+    ("Sur un fond jaune, il y a un triangle bleu qui descend", "blue", "yellow", "down"),
+    ("on voit une balle orange qui rétrécit sur fond blanc", "orange", "white", "shrinking"),
+    ("A purple box heading leftwards, set against green", "purple", "green", "left"),
+    ("un disque noir glissant en direction de la droite devant un fond rouge", "black", "red", "right"),
+]
+
+
+def test_generated_clips_follow_the_prompt(shipped_model):
+    wrong = []
+    for i, (prompt, obj, bg, motion) in enumerate(PROMPTS):
+        frames = shipped_model.generate(prompt, seconds=shipped_model.window_seconds, fps=12, seed=100 + i)
+        verdict = judge(frames)
+        got = (verdict.object_color, verdict.background_color, verdict.motion)
+        if got != (obj, bg, motion):
+            wrong.append((prompt, got))
+    # At >= 95% per attribute the shipped model may miss one of these eight; two misses mean a regression.
+    assert len(wrong) <= 1, wrong
+
+
+def test_output_shape_range_and_progress(shipped_model):
+    reported: list[float] = []
+    frames = shipped_model.generate("a blue star", seconds=3.5, fps=10, seed=1, progress=reported.append)
+    assert frames.shape == (35, shipped_model.resolution, shipped_model.resolution, 3)
+    assert frames.dtype == np.float32 and frames.min() >= 0 and frames.max() <= 1
+    assert reported and reported[-1] == 1.0 and reported == sorted(reported)
+
+
+def test_same_seed_same_video_other_seed_other_video(shipped_model):
+    prompt = "un cercle jaune qui va vers la gauche sur fond bleu"
+    a = shipped_model.generate(prompt, seconds=2, fps=8, seed=7)
+    b = shipped_model.generate(prompt, seconds=2, fps=8, seed=7)
+    c = shipped_model.generate(prompt, seconds=2, fps=8, seed=8)
+    assert np.array_equal(a, b)
+    assert np.abs(a - c).mean() > 1e-3
+
+
+def test_twenty_second_clip_keeps_the_object_colour_and_comes_fast(shipped_model):
+    prompt = "a green triangle moving up on a black background"
+    started = time.perf_counter()
+    frames = shipped_model.generate(prompt, seconds=20, fps=24, seed=3)
+    elapsed = time.perf_counter() - started
+    assert frames.shape[0] == 480
+    window = round(shipped_model.window_seconds * 24)
+    for part in (frames[:window], frames[len(frames) // 2 : len(frames) // 2 + window], frames[-window:]):
+        verdict = judge(part)
+        assert (verdict.object_color, verdict.background_color) == ("green", "black")
+    # Typically well under 2 s on 2 cores; the bound is loose because the test machine is shared.
+    assert elapsed < 10, elapsed
+
+
+def test_long_clip_has_no_jump_between_windows(shipped_model):
+    frames = shipped_model.generate("a white ball moving right on a purple background", seconds=8, fps=12, seed=5)
+    # No frame-to-frame change much larger than the typical one: window boundaries included.
+    steps = np.abs(np.diff(frames, axis=0)).mean((1, 2, 3))
+    assert steps.max() < 4 * np.median(steps) + 0.01, (steps.round(3), np.median(steps))
+
+
+def test_first_frame_conditioning_starts_from_the_image(shipped_model):
+    scene = world.Scene("orange", "blue", "square", "down", x=0.3, y=0.3, radius=0.15, speed=0.4)
+    image = (world.render([scene], np.zeros((1, 1)), resolution=128)[0, 0] * 255).astype(np.uint8)
+    frames = shipped_model.generate(
+        "an orange square falling on a blue background", seconds=2, fps=12, seed=0, first_frame=image
+    )
+    expected = world.render([scene], np.zeros((1, 1)))[0, 0]
+    assert np.abs(frames[0] - expected).mean() < 0.06
+    verdict = judge(frames)
+    assert (verdict.object_color, verdict.background_color, verdict.motion) == ("orange", "blue", "down")
+
+
+def test_unknown_words_still_give_a_video(shipped_model):
+    frames = shipped_model.generate("a red ball moving right zorglub", seconds=2, fps=12, seed=0)
+    verdict = judge(frames)
+    assert (verdict.object_color, verdict.motion) == ("red", "right")
+
+
+@pytest.mark.parametrize("bad", [dict(seconds=0, fps=24), dict(seconds=2, fps=0)])
+def test_bad_lengths_are_refused(shipped_model, bad):
+    with pytest.raises(ValueError, match="must be positive"):
+        shipped_model.generate("a red ball", seed=0, **bad)
+
+
+def test_malformed_first_frame_is_refused(shipped_model):
+    with pytest.raises(ValueError, match="first_frame"):
+        shipped_model.generate("a red ball", seconds=1, fps=8, seed=0, first_frame=np.zeros((8, 8)))
