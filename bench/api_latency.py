@@ -24,8 +24,8 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from conftest import AzurServer  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.conftest import AzurServer  # noqa: E402
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 

@@ -31,7 +31,8 @@ def database_url(request, tmp_path) -> str:
         return f"sqlite:///{tmp_path / 'azur.db'}"
     url = postgres_database_url()
     if url is None:
-        pytest.skip("no PostgreSQL test server (run: eval \"$(scripts/test-services.sh)\")")
+        missing = "no PostgreSQL test server (run: eval \"$(scripts/test-services.sh)\")"
+        pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
     return url
 
 

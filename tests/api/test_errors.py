@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import openai
 import pytest
-from conftest import AzurServer, assert_openai_error
+from tests.conftest import AzurServer, assert_openai_error
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ import os
 
 import pytest
 import schemathesis
-from conftest import AzurServer
+from tests.conftest import AzurServer
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 

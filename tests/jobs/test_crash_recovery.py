@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import AzurServer
+from tests.conftest import AzurServer
 
 pytestmark = pytest.mark.slow
 
