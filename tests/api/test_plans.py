@@ -40,7 +40,7 @@ def idle_server(request, tmp_path):
         url = postgres_database_url()
         if url is None:
             missing = "no PostgreSQL test server (run: eval \"$(scripts/test-services.sh)\")"
-        pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
+            pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
         env["AZUR_DATABASE_URL"] = url
     srv = AzurServer(tmp_path / "home", workers=0, env=env).start()
     yield srv

@@ -181,7 +181,8 @@ def test_models_and_health(server, client):
 
     assert httpx.get(server.url + "/healthz").json()["status"] == "ok"
     assert httpx.get(server.url + "/docs").status_code == 200
-    assert httpx.get(server.url + "/").status_code == 404  # left free for the studio
+    studio = httpx.get(server.url + "/")
+    assert studio.status_code == 200 and "Azur Studio" in studio.text  # the web studio
 
 
 def test_verify_finds_the_video_behind_a_download(server, client, alice_key, finished):

@@ -76,13 +76,17 @@ def test_visible_mark(synthetic_model, tmp_path: Path) -> None:
     mark = VisibleMark(854, 480, "fr")
     x0, y0, x1, y1 = mark.box
     assert mark.text == "Généré par IA" and x1 > 800 and y1 > 440
-    frame = first_frame(result.path).astype(int)
     plain = np.zeros((480, 854, 3), np.uint8)
     plain[:] = 128
     drawn = mark.apply(plain.copy()).astype(int)
     assert (drawn[y0:y1, x0:x1] != 128).mean() > 0.5 and (drawn[:y0] == 128).all()
-    corner, elsewhere = frame[y0:y1, x0:x1], frame[:y0]
-    assert corner.std() > elsewhere.std()  # text and box in the corner
+    # The same video without the label differs from it in the corner only.
+    unlabelled = Settings(home=tmp_path, provenance=ProvenanceSettings(visible_mark=False))
+    bare = make_marked(unlabelled, synthetic_model, tmp_path / "bare.mp4", seconds=1, size="854x480")
+    with_label, without = first_frame(result.path).astype(int), first_frame(bare.path).astype(int)
+    in_box = np.abs(with_label[y0:y1, x0:x1] - without[y0:y1, x0:x1]).mean()
+    outside = np.abs(with_label[: y0 - 8] - without[: y0 - 8]).mean()
+    assert in_box > 10 and outside < 3, (in_box, outside)
     assert verify_file(result.path, settings=labelled).exit_code == 0
 
 

@@ -44,6 +44,7 @@ def open_studio(browser, server, key: str, *, locale: str = "en-GB", width: int 
     page.get_by_label(page.locator("label[for=api-key]").inner_text()).fill(key)
     page.locator("#signin-form button[type=submit]").click()
     page.locator("#workspace").wait_for(state="visible")
+    page.locator("#plan").wait_for(state="visible")  # the plan is loaded: the composer offers what it allows
     return context, page
 
 

@@ -78,7 +78,7 @@ async function signIn(key) {
     throw err;
   }
   sessionStorage.setItem("azur.key", key);
-  showWorkspace();
+  await showWorkspace();
 }
 
 function signOut() {
