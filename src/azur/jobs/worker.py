@@ -32,6 +32,7 @@ from azur.storage.base import Storage, video_prefix
 
 log = logging.getLogger("azur.jobs")
 
+WORKER_NICENESS = 10
 VIDEO_FILE = "video.mp4"
 THUMBNAIL_FILE = "thumbnail.webp"
 SPRITESHEET_FILE = "spritesheet.jpg"
@@ -218,6 +219,10 @@ def run_worker(settings: Settings, *, parent_pid: int | None = None, install_sig
     fails at start, not mid-job, when its weights are missing)."""
     from azur.storage import make_storage
 
+    if parent_pid is not None:
+        # Inside `azur serve` the workers share the machine with the API: a lower scheduling priority keeps
+        # polling answers fast while a video encodes on every core (the job itself barely slows down).
+        os.nice(WORKER_NICENESS)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     db = Database(settings.resolved_database_url)
     db.migrate()
