@@ -4,7 +4,7 @@ The embedded model draws 32x32 frames: a plain background and an object. Blowing
 bicubic filter gives blurred, faceted shapes at 1080p. Instead each frame is explained as two tones
 (background colour, object colour) and a coverage map ``alpha``; only ``alpha`` is interpolated, then
 re-sharpened to an edge about a pixel and a half wide at the output size, and the frame is recomposed.
-Frames that two tones do not explain (an uploaded photograph used as a first frame) fall back to bicubic.
+Clips that two tones do not explain (an uploaded photograph used as a first frame) fall back to bicubic.
 
 The scene is square; a wide or tall output shows it in the middle and extends the plain background to
 the edges, so shapes keep their proportions. Only the pixels around the object are recomposed per frame:
@@ -140,21 +140,25 @@ def upscale(frames: np.ndarray, size: tuple[int, int], style: str = "flat") -> I
     gain = max(scale / edge_px, 1.0)
     cache: dict = {}
     background = clip_background(frames)
+    analysed = [_tones(f, background) for f in frames]
+    # One way for the whole clip: switching per frame would make the odd frame (a cross-fade between two
+    # windows, say) jump from crisp to blurred. Photographs (an uploaded first frame) go the bicubic way.
+    two_tone = sum(t.fits for t, _ in analysed) >= 0.5 * len(analysed)
     chunk = max(1, _CHUNK_PIXELS // (side * side))
     for start in range(0, len(frames), chunk):
-        part = frames[start : start + chunk]
-        analysed = [_tones(f, background) for f in part]
-        alphas = torch.from_numpy(np.stack([a for _, a in analysed]))[:, None]
+        part = analysed[start : start + chunk]
+        if not two_tone:
+            for i in range(len(part)):
+                yield _bicubic(frames[start + i], width, height, side, offset)
+            continue
+        alphas = torch.from_numpy(np.stack([a for _, a in part]))[:, None]
         with torch.no_grad():
             raw = F.interpolate(alphas, size=(side, side), mode="bicubic", align_corners=False)[:, 0]
             big = ((raw - 0.5) * gain + 0.5).clamp_(0.0, 1.0).numpy()
             raw = raw.clamp_(0.0, 1.0).numpy()
-        for i, (tones, _) in enumerate(analysed):
-            if tones.fits:
-                canvas = _background(style, tones.background, height, width, cache).copy()
-                _compose(canvas, big[i], raw[i], tones, style, offset, scale)
-            else:
-                canvas = _bicubic(part[i], width, height, side, offset)
+        for i, (tones, _) in enumerate(part):
+            canvas = _background(style, tones.background, height, width, cache).copy()
+            _compose(canvas, big[i], raw[i], tones, style, offset, scale)
             yield canvas
 
 
