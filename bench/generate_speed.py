@@ -15,29 +15,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from encode_overhead import bare_pyav  # noqa: E402
+
 
 def bare_encode(frames: list[np.ndarray], path: Path, fps: int = 24) -> float:
-    """libx264 veryfast, crf 20, yuv420p: the reference cost of just writing the frames."""
+    """libx264 veryfast, crf 20, yuv420p (the same bare encode as bench/encode_overhead.py), timed."""
     h, w = frames[0].shape[:2]
     start = time.perf_counter()
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        stream.time_base = Fraction(1, fps)
-        stream.options = {"crf": "20", "preset": "veryfast"}
-        for i, frame in enumerate(frames):
-            vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
-            vf.pts = i
-            for packet in stream.encode(vf):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    bare_pyav(path, frames, w, h, fps)
     return time.perf_counter() - start
 
 
