@@ -23,22 +23,19 @@ def add(
     """Create a user and print their first API key (it is stored only as a hash: keep it)."""
     from azur.accounts.keys import create_key
     from azur.accounts.users import UserExists, create_user
+    from azur.cli.common import database_session
     from azur.config import get_settings
-    from azur.db.session import open_database
 
     settings = get_settings()
     plan = plan or settings.default_plan
     if plan not in settings.plans:
         raise UserError(f"Unknown plan '{plan}'. Plans: {', '.join(settings.plans)}.")
-    db = open_database(settings.resolved_database_url)
     try:
-        with db.session() as session:
+        with database_session() as (_, session):
             user = create_user(session, name, plan=plan)
             _, key = create_key(session, user)
     except (UserExists, ValueError) as exc:
         raise UserError(str(exc)) from None
-    finally:
-        db.dispose()
     console.print(f"created user [bold]{name}[/] (plan {plan}); API key:", highlight=False)
     print(key)
 
@@ -47,15 +44,10 @@ def add(
 def list_() -> None:
     """List users with their plan and number of active keys."""
     from azur.accounts.users import list_users
-    from azur.config import get_settings
-    from azur.db.session import open_database
+    from azur.cli.common import database_session
 
-    db = open_database(get_settings().resolved_database_url)
-    try:
-        with db.session() as session:
-            rows = [(u.name, u.plan, sum(1 for k in u.keys if k.revoked_at is None)) for u in list_users(session)]
-    finally:
-        db.dispose()
+    with database_session() as (_, session):
+        rows = [(u.name, u.plan, sum(1 for k in u.keys if k.revoked_at is None)) for u in list_users(session)]
     print(f"{'NAME':<24} {'PLAN':<10} KEYS")
     for name, plan, keys in rows:
         print(f"{name:<24} {plan:<10} {keys}")
