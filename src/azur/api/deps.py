@@ -3,6 +3,9 @@
 These are ``async`` on purpose although SQLite calls are blocking: a point query takes well under a
 millisecond (WAL readers never wait for writers), far less than a thread-pool hop per dependency, which
 is what made polling slow under load. Routes that write or decode files stay sync (thread pool).
+Each of them ends its read transaction before returning (:func:`_release`): a request that waits for a
+thread-pool slot must not hold a pooled connection meanwhile, or a burst larger than the pool leaves the
+event loop blocked on a checkout that only the event loop could satisfy (seen on Postgres with 60 creates).
 
 Routes take ``SessionDep``, ``CurrentUser`` and ``OwnedVideo`` as parameters; the ownership rule (another
 user's video answers 404, exactly like an unknown id) lives only in :func:`get_owned_video`.
@@ -66,10 +69,17 @@ async def get_current_user(
     if credentials is None or not credentials.credentials:
         raise unauthorized("You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.")
     user = authenticate(session, credentials.credentials)
+    _release(session)
     if user is None:
         shown = credentials.credentials[:8] + "..." if len(credentials.credentials) > 8 else "***"
         raise unauthorized(f"Incorrect API key provided: {shown}. Ask the server's admin for one (`azur keys add`).")
     return user
+
+
+def _release(session: Session) -> None:
+    """End the read transaction so its connection goes back to the pool (loaded objects stay usable:
+    sessions do not expire on commit)."""
+    session.commit()
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -86,7 +96,9 @@ def find_owned_video(session: Session, user: User, video_id: str, *, param: str 
 async def get_owned_video(
     session: SessionDep, user: CurrentUser, video_id: Annotated[str, Path(description="A video id, video_...")]
 ) -> Video:
-    return find_owned_video(session, user, video_id)
+    video = find_owned_video(session, user, video_id)
+    _release(session)
+    return video
 
 
 OwnedVideo = Annotated[Video, Depends(get_owned_video)]

@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
+# Larger than the API's thread pool (anyio's 40 threads), so a burst of sync routes never waits on the pool.
+POOL = {"pool_size": 20, "max_overflow": 40}
+
 
 class Database:
     """An engine and its session factory. ``url`` is a SQLAlchemy URL (``sqlite:///path``, ``postgresql://...``)."""
@@ -66,10 +69,10 @@ class Database:
 def _make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **POOL)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, max_overflow=40)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **POOL)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
