@@ -8,7 +8,7 @@ then returns the video as ``openai.types.Video``. While a video is queued or run
 from __future__ import annotations
 
 import time
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
@@ -31,6 +31,9 @@ from azur.api.schemas import (
 )
 from azur.db.models import User, Video, VideoKind, VideoStatus
 from azur.storage.base import MissingFile, video_prefix
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 410, 413, 429)}
 # Authentication runs first (router dependency, cached for the route's own CurrentUser): a request without
@@ -158,29 +161,43 @@ def list_videos(
                      has_more=len(rows) > limit)
 
 
+def _from_source(services: ServicesDep, session: SessionDep, user: User, body: VideoExtendBody | VideoEditBody, *,
+                 frame: str, verb: str, keep_length: bool) -> tuple[inputs.Options, str | None, np.ndarray | None]:
+    """Options for a job made from a video, given as an owned video id or an uploaded file: the source's
+    ``frame`` ("first" or "last") becomes the first frame; size (and, with ``keep_length``, duration) come
+    from the source. Returns the options, the source video's id (None for an upload) and the frame to store
+    with the job (None when it comes from a stored video)."""
+    settings = services.settings
+    source_id = inputs.source_video_id(body.video)
+    if source_id is not None:
+        source = find_owned_video(session, user, source_id, param="video")
+        inputs.require_completed(source, verb)
+        image = _stored_frame(services, source, frame)
+        options = inputs.validate_options(
+            settings, prompt=body.prompt, model=source.model, seed=source.seed if body.seed is None else body.seed,
+            seconds=source.seconds if keep_length else body.seconds, size=source.size_text,  # type: ignore[union-attr]
+            style=body.style or source.style, first_frame=image)
+        return options, source_id, None
+    upload = inputs.uploaded_video(settings, body.video)
+    size, duration = _shape_of_upload(upload)
+    image = _upload_frame(upload, frame)
+    if keep_length:  # an edit's body has no seconds: it keeps the upload's length
+        seconds = min(settings.max_seconds, max(1, round(duration))) if duration else 4
+    else:
+        seconds = body.seconds  # type: ignore[union-attr]
+    options = inputs.validate_options(settings, prompt=body.prompt, seconds=seconds, size=inputs.closest_size(size),
+                                      seed=body.seed, style=body.style, first_frame=image)
+    return options, None, image
+
+
 @router.post("/extensions", openapi_extra=body_openapi(VideoExtendBody, file_fields=("video",),
                                                        json_objects={"video": VIDEO_REFERENCE}))
 def extend_video(body: ExtendBody, response: Response, services: ServicesDep, session: SessionDep,
                  user: CurrentUser) -> VideoPublic:
     """Continue a video: the new video starts on the source's last frame and lasts ``seconds``."""
-    settings = services.settings
-    source_id = inputs.source_video_id(body.video)
-    if source_id is not None:
-        source = find_owned_video(session, user, source_id, param="video")
-        inputs.require_completed(source, "extended")
-        last = _stored_frame(services, source, "last")
-        options = inputs.validate_options(settings, prompt=body.prompt, model=source.model, seconds=body.seconds,
-                                          size=source.size_text, seed=source.seed if body.seed is None else body.seed,
-                                          style=body.style or source.style, first_frame=last)
-    else:
-        upload = inputs.uploaded_video(settings, body.video)
-        size, _ = _shape_of_upload(upload)
-        last = _upload_frame(upload, "last")
-        options = inputs.validate_options(settings, prompt=body.prompt, seconds=body.seconds,
-                                          size=inputs.closest_size(size), seed=body.seed, style=body.style,
-                                          first_frame=last)
+    options, source_id, upload = _from_source(services, session, user, body, frame="last", verb="extended",
+                                              keep_length=False)
     video = inputs.new_video(user.id, options, kind=VideoKind.extension, source=source_id)
-    upload = last if source_id is None else None
     return answer(_accept(services, session, user, video, options, upload=upload), response, services)
 
 
@@ -192,24 +209,9 @@ def edit_video(body: EditBody, response: Response, services: ServicesDep, sessio
 
     The embedded model cannot change a video in place; it re-generates the clip from the source's first
     frame, at the source's size and length, with the new prompt."""
-    settings = services.settings
-    source_id = inputs.source_video_id(body.video)
-    if source_id is not None:
-        source = find_owned_video(session, user, source_id, param="video")
-        inputs.require_completed(source, "edited")
-        first = _stored_frame(services, source, "first")
-        options = inputs.validate_options(settings, prompt=body.prompt, model=source.model, seconds=source.seconds,
-                                          size=source.size_text, seed=source.seed if body.seed is None else body.seed,
-                                          style=body.style or source.style, first_frame=first)
-    else:
-        upload = inputs.uploaded_video(settings, body.video)
-        size, duration = _shape_of_upload(upload)
-        first = _upload_frame(upload, "first")
-        seconds = min(settings.max_seconds, max(1, round(duration))) if duration else 4
-        options = inputs.validate_options(settings, prompt=body.prompt, seconds=seconds, size=inputs.closest_size(size),
-                                          seed=body.seed, style=body.style, first_frame=first)
+    options, source_id, upload = _from_source(services, session, user, body, frame="first", verb="edited",
+                                              keep_length=True)
     video = inputs.new_video(user.id, options, kind=VideoKind.edit, source=source_id)
-    upload = first if source_id is None else None
     return answer(_accept(services, session, user, video, options, upload=upload), response, services)
 
 
