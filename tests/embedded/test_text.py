@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from azur.embedded import world
-from azur.embedded.text import tokenize, unknown_words, words
+from azur.embedded.text import stem, tokenize, unknown_words, words
 
 
 def test_words_are_lowercased_without_accents_and_split_on_apostrophes():
@@ -18,6 +18,16 @@ def test_tokenize_pads_and_keeps_word_pieces():
     assert tokens.word.shape == (2, 5) and tokens.mask.sum().item() == 8
     assert (tokens.pieces[0, 0] > 0).sum() == 1  # "<a>" is one 3-letter piece
     assert tokenize([""]).word.shape == (1, 1)
+
+
+def test_word_forms_share_a_stem_and_short_words_stay_whole():
+    for forms in (["rightwards", "rightward", "right"], ["upwards", "up"], ["growing", "grows"],
+                  ["montant", "monte", "montent"], ["grandit", "grandissant", "grande", "grand"],
+                  ["petite", "petit"], ["rapetisse", "rapetissant"]):
+        assert len({stem(w) for w in forms}) == 1, forms
+    assert stem("red") == "red" and stem("bleu") == "bleu" and stem("up") == "up"
+    tokens = tokenize(["rightwards", "right"])
+    assert tokens.stem[0, 0] == tokens.stem[1, 0] and tokens.word[0, 0] != tokens.word[1, 0]
 
 
 def test_unknown_words_are_reported():

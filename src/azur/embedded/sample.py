@@ -110,15 +110,18 @@ class TinyVideoModel:
     ) -> torch.Tensor:
         """One window latent: Euler integration of the guided flow from noise (tau=0) to data (tau=1)."""
         image = self.image_encoder(frame) if frame is not None else None
-        conditioned = self.prior.condition(text, image, 1)
-        unconditioned = self.prior.condition(None, image, 1)  # guidance is on the caption only
-        condition = torch.cat([conditioned, unconditioned])
-        x = torch.randn(1, self.config.latent_dim, generator=generator)
         steps, guidance = self.config.sample_steps, self.config.guidance
+        condition = self.prior.condition(text, image, 1)
+        if guidance != 1.0:  # guidance is on the caption only; at 1 the unconditioned pass cancels out
+            condition = torch.cat([condition, self.prior.condition(None, image, 1)])
+        x = torch.randn(1, self.config.latent_dim, generator=generator)
         for i in range(steps):
-            tau = torch.full((2,), i / steps)
-            v_cond, v_uncond = self.prior(x.expand(2, -1), tau, condition).chunk(2)
-            x = x + (v_uncond + guidance * (v_cond - v_uncond)) / steps
+            tau = torch.full((len(condition),), i / steps)
+            v = self.prior(x.expand(len(condition), -1), tau, condition)
+            if guidance != 1.0:
+                v_cond, v_uncond = v.chunk(2)
+                v = v_uncond + guidance * (v_cond - v_uncond)
+            x = x + v / steps
         return x * self.z_std + self.z_mean
 
     def _refine_to_frame(self, z: torch.Tensor, frame: torch.Tensor) -> torch.Tensor:

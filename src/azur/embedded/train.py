@@ -73,14 +73,17 @@ class TrainConfig:
     prior_width: int = 256  # width of the velocity MLP
     prior_blocks: int = 4  # FiLM residual blocks
     image_features: int = 128  # conditioning-frame feature size
-    prior_steps: int = 3000  # optimisation steps
+    prior_steps: int = 6000  # optimisation steps (3000 gave 1 point less judged motion on two prompt sets)
     prior_batch: int = 256  # latents per step
     prior_lr: float = 1e-3  # AdamW learning rate (cosine decay to 5%)
     caption_dropout: float = 0.1  # caption replaced by "no caption": needed for classifier-free guidance
     frame_dropout: float = 0.5  # conditioning frame left out: the same prior does text-to-video and continuation
 
     # Sampling defaults recorded with the weights
-    guidance: float = 2.0  # classifier-free guidance scale on the caption
+    # Classifier-free guidance scale on the caption. 1 is plain conditional sampling: once the prior read only
+    # the attribute probabilities, guidance 1.5 and 2 drew weaker growth and shrinking (judged motion 94.5%
+    # and 91.5% against 95.5% at 1, same prompts); caption dropout is kept so a guided sampler stays possible.
+    guidance: float = 1.0
     sample_steps: int = 8  # Euler steps of the flow
 
     log_every: int = 100  # steps between loss-curve points
@@ -210,12 +213,16 @@ class LatentBank:
     z: torch.Tensor
     first_frames: torch.Tensor
     text: torch.Tensor  # (N, 2, text_features): one English and one French caption
+    # (N,) True where a growing/shrinking scene starts near its size clamp, so it barely changes size. Such
+    # a window only makes sense as a continuation: the prior sees it with its first frame, never from text
+    # alone (when it did, one text-only "growing" sample in five barely grew).
+    clamped: torch.Tensor
 
 
 def build_bank(
     config: TrainConfig, rng: np.random.Generator, encoder: ClipEncoder, text_encoder: TextEncoder
 ) -> LatentBank:
-    zs, firsts, texts = [], [], []
+    zs, firsts, texts, clamped = [], [], [], []
     chunk = 512
     times = world.clip_times(config.clip_frames)
     with torch.no_grad():
@@ -227,7 +234,11 @@ def build_bank(
             firsts.append((clip[:, 0] * 255).round().to(torch.uint8))
             captions = [_training_caption(s, rng, config) for s in scenes for _ in range(2)]
             texts.append(text_encoder.features(tokenize(captions)).reshape(n, 2, -1))
-    return LatentBank(torch.cat(zs), torch.cat(firsts), torch.cat(texts))
+            _, _, radius = world.trajectories(scenes, np.tile(np.array([0.0, 1.0], dtype=np.float32), (n, 1)))
+            change = np.abs(np.log(radius[:, 1] / radius[:, 0]))
+            sizing = np.array([s.motion in ("growing", "shrinking") for s in scenes])
+            clamped.append(torch.from_numpy(sizing & (change < 0.5 * np.array([s.speed for s in scenes]))))
+    return LatentBank(torch.cat(zs), torch.cat(firsts), torch.cat(texts), torch.cat(clamped))
 
 
 def train_prior(
@@ -252,6 +263,7 @@ def train_prior(
         image = image_encoder(bank.first_frames[index].float() / 255)
         drop_text = torch.rand(config.prior_batch, generator=generator) < config.caption_dropout
         drop_image = torch.rand(config.prior_batch, generator=generator) < config.frame_dropout
+        drop_image &= ~bank.clamped[index]
         condition = prior.condition(text, image, config.prior_batch, drop_text, drop_image)
         noise = torch.randn(target.shape, generator=generator)
         # Flow times biased to the middle (logit-normal), where the velocity is hardest to predict.
