@@ -34,6 +34,17 @@ def test_generated_clips_follow_the_prompt(shipped_model):
     assert len(wrong) <= 1, wrong
 
 
+@pytest.mark.parametrize(("prompt", "obj", "motion"), [
+    ("une étoile jaune qui grandit", "yellow", "growing"),
+    ("a white ball moving up", "white", "up"),
+])
+def test_a_prompt_without_background_keeps_its_object_on_a_contrasting_background(shipped_model, prompt, obj, motion):
+    verdict = judge(shipped_model.generate(prompt, seconds=shipped_model.window_seconds, fps=12, seed=3))
+    assert (verdict.object_color, verdict.motion) == (obj, motion)
+    assert verdict.background_color != obj
+    assert shipped_model.understood(prompt)["background_color"] == verdict.background_color
+
+
 def test_output_shape_range_and_progress(shipped_model):
     reported: list[float] = []
     frames = shipped_model.generate("a blue star", seconds=3.5, fps=10, seed=1, progress=reported.append)

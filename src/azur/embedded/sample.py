@@ -29,6 +29,7 @@ from azur.embedded import text as text_module
 from azur.embedded.model import FrameDecoder, ImageEncoder, LatentPrior
 from azur.embedded.text import TextEncoder, tokenize
 from azur.embedded.train import TrainConfig
+from azur.embedded.world import ATTRIBUTES, COLORS, PALETTE
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -87,8 +88,33 @@ class TinyVideoModel:
         return text_module.unknown_words(prompt, self.vocabulary)
 
     def understood(self, prompt: str) -> dict[str, str]:
-        """What the text encoder reads in the prompt: object colour, background colour, shape, motion."""
-        return self.text_encoder.predict([prompt])[0]
+        """What the model reads in the prompt: object colour, background colour, shape, motion (with the
+        background it picks when the prompt names none, see `_text_features`)."""
+        features = self._text_features(prompt)
+        read, start = {}, 0
+        for name, values in ATTRIBUTES.items():
+            read[name] = values[int(features[0, start : start + len(values)].argmax())]
+            start += len(values)
+        return read
+
+    def _text_features(self, prompt: str) -> torch.Tensor:
+        """The prior's conditioning: the attribute probabilities the text encoder reads in the prompt.
+
+        Training captions always name a background, so for a prompt that names none ("une étoile jaune qui
+        grandit") the encoder reads the object's colour as the background's too, a scene the world never
+        has: the prior then drew a yellow background with a green star. Such a reading is taken as "no
+        background named" and the background becomes the palette colour farthest from the object's (white
+        behind red, black behind white), a contrasting default like a person would pick.
+        """
+        features = self.text_encoder.features(tokenize([prompt]))
+        n = len(COLORS)
+        obj, bg = int(features[0, :n].argmax()), int(features[0, n : 2 * n].argmax())
+        if obj == bg:
+            distance = np.linalg.norm(PALETTE - PALETTE[obj], axis=1)
+            features = features.clone()
+            features[0, n : 2 * n] = 0.0
+            features[0, n + int(distance.argmax())] = 1.0
+        return features
 
     # --- sampling -----------------------------------------------------------------------------------------
 
@@ -159,7 +185,7 @@ class TinyVideoModel:
         if total < 1:
             raise ValueError(f"seconds*fps must give at least one frame, got {seconds}*{fps}")
         generator = torch.Generator().manual_seed(int(seed))
-        text = self.text_encoder.features(tokenize([prompt]))
+        text = self._text_features(prompt)
         frame = self._prepare_frame(first_frame) if first_frame is not None else None
 
         # 1. Windows overlap: window k spans global time [k*stride, k*stride + 1] (in window lengths) and is
