@@ -67,6 +67,12 @@ class TrainConfig:
     # did not carry growing/shrinking (measured at 600 steps: z -> growth R^2 < 0, decoder log-scale change ~0.01
     # over a window instead of ~0.7): the size term was a few thousandths of the loss. At 10: R^2 0.89.
     ae_pixels: int = 256  # pixels supervised per decoded frame (of R*R), half of them drawn on the object
+    # Shape (0 and 0 reproduce the first weights, which drew every shape as a disc: the latent need not carry
+    # the shape, and the pixels that tell a star from a disc, background between its points, were rarely
+    # drawn for supervision). shape_weight: cross-entropy of the shape read off the latent mean by a linear
+    # probe; shape_margin: object pixels drawn from the object grown by this many pixels instead.
+    shape_weight: float = 0.0
+    shape_margin: int = 0
 
     # Latent prior (stage 3)
     prior_bank: int = 30000  # scenes encoded once to z and reused across prior steps
@@ -161,6 +167,9 @@ def train_autoencoder(
     encoder = ClipEncoder(config.clip_frames, config.latent_dim, config.resolution, config.encoder_width)
     decoder = FrameDecoder(config.latent_dim, config.resolution, config.decoder_width, config.decoder_frequencies)
     params = list(encoder.parameters()) + list(decoder.parameters())
+    probe = torch.nn.Linear(config.latent_dim, len(world.SHAPES)) if config.shape_weight > 0 else None
+    if probe is not None:
+        params += list(probe.parameters())
     optimiser = torch.optim.Adam(params, lr=config.ae_lr)
     clip_times = np.tile(world.clip_times(config.clip_frames), (config.ae_batch, 1))
     curve = []
@@ -174,7 +183,11 @@ def train_autoencoder(
         mean, log_var = encoder(clip)
         z = mean + torch.randn_like(mean) * (0.5 * log_var).exp()
         background = torch.from_numpy(world.PALETTE[[world.COLORS.index(s.background_color) for s in scenes]])
-        on_object = ((target - background[:, None, None, None]).abs().sum(-1) > 0.05).float().flatten(2)
+        on_object = ((target - background[:, None, None, None]).abs().sum(-1) > 0.05).float()
+        if config.shape_margin > 0:
+            size = 2 * config.shape_margin + 1
+            on_object = F.max_pool2d(on_object, size, stride=1, padding=config.shape_margin)
+        on_object = on_object.flatten(2)
         # Half the supervised pixels on the object, half anywhere: the object is what is hard to learn and
         # covers ~5% of the frame; evaluating a subset of pixels also makes a step several times cheaper.
         chance = 1.0 / on_object.shape[-1] + on_object / on_object.sum(-1, keepdim=True).clamp(min=1)
@@ -193,6 +206,9 @@ def train_autoencoder(
         placement_loss = centre_error.mean() + config.size_weight * size_error.mean() + colour_error.mean()
         kl = 0.5 * (mean**2 + log_var.exp() - 1 - log_var).sum(1).mean()
         loss = reconstruction + config.kl_weight * kl + config.placement_weight * placement_loss
+        if probe is not None:
+            shapes = torch.tensor([world.SHAPES.index(s.shape) for s in scenes])
+            loss = loss + config.shape_weight * F.cross_entropy(probe(mean), shapes)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
