@@ -154,16 +154,6 @@ class TextEncoder(nn.Module):
         logits, _ = self(tokens)
         return torch.cat([lg.softmax(-1) for lg in logits], dim=1)
 
-    def predict(self, prompts: list[str]) -> list[dict[str, str]]:
-        """The attribute values the encoder reads in each prompt (for diagnostics and the CLI)."""
-        with torch.no_grad():
-            logits, _ = self(tokenize(prompts))
-        names = list(ATTRIBUTES)
-        return [
-            {names[a]: ATTRIBUTES[names[a]][int(logits[a][i].argmax())] for a in range(len(names))}
-            for i in range(len(prompts))
-        ]
-
 
 def unknown_words(prompt: str, known: set[str]) -> list[str]:
     """Words of the prompt outside `known` (normalised), in prompt order, without repeats."""
