@@ -23,7 +23,7 @@ def test_tokenize_pads_and_keeps_word_pieces():
 def test_word_forms_share_a_stem_and_short_words_stay_whole():
     for forms in (["rightwards", "rightward", "right"], ["upwards", "up"], ["growing", "grows"],
                   ["montant", "monte", "montent"], ["grandit", "grandissant", "grande", "grand"],
-                  ["petite", "petit"], ["rapetisse", "rapetissant"]):
+                  ["petite", "petit"], ["rapetisse", "rapetissant"], ["triangle", "triangular", "triangulaire"]):
         assert len({stem(w) for w in forms}) == 1, forms
     assert stem("red") == "red" and stem("bleu") == "bleu" and stem("up") == "up"
     tokens = tokenize(["rightwards", "right"])

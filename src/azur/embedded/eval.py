@@ -4,8 +4,8 @@ Fresh means: scenes and generation seeds drawn from a seed the training never us
 with the grammar's held-out phrasings (`world.caption(..., split="eval")`: new word orders, connectives and
 word forms), half in English and half in French. Each prompt gets one window of video; the judge reads object
 colour, background colour, shape and motion from its pixels and compares them with the scene the prompt
-describes. A second, smaller set checks long clips: the object colour judged on the first and the last
-window of a 20 s clip must both match the prompt.
+describes. A second, smaller set checks long clips: the object colour (and, separately, the shape) judged on
+the first and the last window of a 20 s clip must both match the prompt.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def evaluate(
     """Judge `n_prompts` generated clips (alternating English, French) and `long_clips` long ones.
 
     Returns {"n_prompts", "accuracy": {attribute: {"all", "en", "fr"}}, "all_four", "text_accuracy",
-    "long_clip_color", "seconds_per_clip", "failures": [a few examples]}.
+    "long_clip_color", "long_clip_shape", "seconds_per_clip", "failures": [a few examples]}.
     """
     rng = np.random.default_rng(seed)
     names = list(world.ATTRIBUTES)
@@ -60,7 +60,7 @@ def evaluate(
             progress((i + 1) / (n_prompts + long_clips))
     clip_seconds = (time.perf_counter() - started) / max(n_prompts, 1)
 
-    long_right = 0
+    long_right = long_shape = 0
     for j in range(long_clips):
         scene = world.sample_scene(rng, clamped_starts=0.0)
         prompt = world.caption(scene, rng, "en" if j % 2 == 0 else "fr", "eval")
@@ -68,6 +68,7 @@ def evaluate(
         per_window = round(model.window_seconds * fps)
         first, last = judge(frames[:per_window]), judge(frames[-per_window:])
         long_right += first.object_color == last.object_color == scene.object_color
+        long_shape += first.shape == last.shape == scene.shape
         if progress is not None:
             progress((n_prompts + j + 1) / (n_prompts + long_clips))
 
@@ -88,6 +89,7 @@ def evaluate(
         "text_accuracy": text_hits / total,
         "long_clips": long_clips,
         "long_clip_color": long_right / max(long_clips, 1),
+        "long_clip_shape": long_shape / max(long_clips, 1),
         "seconds_per_clip": round(clip_seconds, 4),
         "failures": failures,
     }
@@ -109,7 +111,8 @@ def print_table(result: dict) -> None:
     console.print(table)
     console.print(
         f"text encoder read all four attributes right: {100 * result['text_accuracy']:.1f}%   "
-        f"long clips ({result['long_clips']}) keeping the object colour: {100 * result['long_clip_color']:.1f}%   "
+        f"long clips ({result['long_clips']}) keeping the object colour: {100 * result['long_clip_color']:.1f}%, "
+        f"the shape: {100 * result['long_clip_shape']:.1f}%   "
         f"{result['seconds_per_clip']:.3f} s per clip"
     )
 

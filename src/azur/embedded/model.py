@@ -5,7 +5,8 @@ clips did not learn coherent moving objects in ~25 CPU minutes. Here the expensi
 moving object looks like, is an autoencoder trained by plain reconstruction; the generative part is a
 rectified flow over a 32-number latent, which trains and samples in milliseconds per batch.
 
-- `ClipEncoder`: 8 frames of a window -> mean and log-variance of z (a small KL keeps z smooth for the prior).
+- `ClipEncoder`: 8 frames of a window -> mean and log-variance of z (a small KL keeps z smooth for the prior);
+  per frame, keypoints and colours say where and what colour, `FrameFeatures._shape` says what shape.
 - `FrameDecoder`: D(z, t) -> the frame at ANY time t in [0, 1] of the window: an object-centric implicit
   network over pixel coordinates (see its docstring). A first try, a plain coordinate network whose first
   layer a hypernetwork generated from (z, t), stalled at a blurry blob for hundreds of steps: placing an
@@ -60,10 +61,18 @@ class FrameFeatures(nn.Module):
     object is; a spatial softmax reads it off from the first steps. The C pooled channels carry colours.
     """
 
-    def __init__(self, resolution: int, width: int = 32, keypoints: int = 8, pooled: int = 16):
+    def __init__(self, resolution: int, width: int = 32, keypoints: int = 8, pooled: int = 16, shape: int = 0):
         super().__init__()
         self.keypoints = keypoints
+        self.shape_features = shape
         self.register_buffer("coords", coordinate_planes(resolution), persistent=False)
+        axis = (torch.arange(resolution, dtype=torch.float32) + 0.5) / resolution
+        y, x = torch.meshgrid(axis, axis, indexing="ij")
+        self.register_buffer("grid", torch.stack([x.reshape(-1), y.reshape(-1)], dim=1), persistent=False)
+        if shape:
+            # Per-pixel network over each pixel's offset from the object's centre, in units of the object's
+            # size (Fourier features of it, 3 frequencies), pooled over the object's pixels.
+            self.shape_mlp = nn.Sequential(nn.Linear(2 + 12, width), nn.SiLU(), nn.Linear(width, shape))
         half = coordinate_planes(resolution // 2)  # (4, R/2, R/2): cos x, sin x, cos y, sin y
         self.register_buffer("half_coords", half.reshape(4, -1), persistent=False)
         self.convs = nn.Sequential(
@@ -71,7 +80,7 @@ class FrameFeatures(nn.Module):
             nn.Conv2d(width, width, 1), nn.SiLU(),
             nn.Conv2d(width, keypoints + pooled, 1),
         )
-        self.size = 7 * keypoints + pooled + 1
+        self.size = 7 * keypoints + pooled + 1 + shape
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         images = frames.permute(0, 3, 1, 2)
@@ -89,16 +98,42 @@ class FrameFeatures(nn.Module):
         colours = torch.einsum("bkp,bcp->bkc", attention, small).flatten(1)  # (B, 3K)
         # How big the object is: the log share of pixels away from the median (background) colour, so that a
         # size change over the clip is a difference of two inputs (correlation 0.99 with the true growth).
-        area = torch.sigmoid((contrast - 0.1) * 40).flatten(1).mean(1, keepdim=True)
-        return torch.cat([points, colours, maps[:, self.keypoints :].mean(-1), (area + 1e-3).log()], dim=1)
+        on_object = torch.sigmoid((contrast - 0.1) * 40).flatten(1)  # (B, R*R)
+        area = on_object.mean(1, keepdim=True)
+        parts = [points, colours, maps[:, self.keypoints :].mean(-1), (area + 1e-3).log()]
+        if self.shape_features:
+            parts.append(self._shape(on_object, area))
+        return torch.cat(parts, dim=1)
+
+    def _shape(self, on_object: torch.Tensor, area: torch.Tensor) -> torch.Tensor:
+        """(B, S) what the object looks like, whatever its place and size.
+
+        Why not only the convolutions: their features pooled over the frame carried no shape (a linear probe
+        on the clip latent read it at chance, even with the probe's loss in training), since a 3x3 window at
+        stride 2 sees a few pixels of an edge and the object is ~5% of the pooled positions. Here every pixel
+        is placed relative to the object's centre (circular mean: the frame wraps), scaled by the object's
+        size, and a small network over that offset is averaged over the object's pixels: a learned
+        description of the mask, independent of position and scale.
+        """
+        angles = 2 * math.pi * self.grid  # (P, 2)
+        weight = on_object / on_object.sum(1, keepdim=True).clamp(min=1e-3)
+        centre = torch.atan2(weight @ angles.sin(), weight @ angles.cos()) / (2 * math.pi)  # (B, 2)
+        offset = torch.remainder(self.grid[None] - centre[:, None] + 0.5, 1.0) - 0.5  # (B, P, 2)
+        offset = offset / (area[:, None] + 1e-3).sqrt()
+        k = torch.arange(1, 4, dtype=torch.float32)
+        waves = (offset[..., None] * k).flatten(-2)  # (B, P, 6), in object sizes
+        features = self.shape_mlp(torch.cat([offset, waves.cos(), waves.sin()], dim=-1))  # (B, P, S)
+        return torch.einsum("bp,bps->bs", weight, features)
 
 
 class ClipEncoder(nn.Module):
     """Clip (B, T, R, R, 3) at the window's evenly spaced times -> (mean, log-variance) of z, each (B, Z)."""
 
-    def __init__(self, frames: int, latent_dim: int, resolution: int, width: int = 32, hidden: int = 256):
+    def __init__(
+        self, frames: int, latent_dim: int, resolution: int, width: int = 32, hidden: int = 256, shape: int = 0
+    ):
         super().__init__()
-        self.frame_features = FrameFeatures(resolution, width)
+        self.frame_features = FrameFeatures(resolution, width, shape=shape)
         self.mlp = nn.Sequential(
             nn.Linear(frames * self.frame_features.size, hidden), nn.SiLU(), nn.Linear(hidden, 2 * latent_dim)
         )
@@ -120,11 +155,13 @@ class FrameDecoder(nn.Module):
     Object-centric: an MLP reads z and predicts the object's path, a centre c0 + v t on the torus (an
     unbounded x, y taken modulo 1, so a constant-speed motion is a straight line in t however many times it
     wraps) and a log-scale a + b (t - 1/2); an MLP reads (z, t) and predicts a small residual to that path,
-    an object colour, a background colour and a shape code. A per-pixel network sees
-    each pixel's wrapped offset from that position (divided by the scale) with the shape code and draws an
-    alpha mask, plus a small residual colour; the frame is the mask compositing the two colours.
+    an object colour, a background colour, the object's outline (its radius as a Fourier series in the angle
+    around the centre, see `_outline_logit`) and a code. The outline gives the alpha mask's logit; a per-pixel
+    network that sees each pixel's wrapped offset from the centre (divided by the scale) with the code adds a
+    residual to that logit and a small residual colour; the frame is the mask compositing the two colours.
 
-    Nothing is drawn by hand: what each shape looks like, which colours, where and how big are all learned.
+    Nothing is drawn by hand: what each shape looks like (which outline), which colours, where and how big are
+    all learned.
     Two helps made it learn in minutes instead of stalling: the alpha-compositing output (a first version
     generated the per-pixel network's weights from z and output the average colour for hundreds of steps),
     and supervising the placement and the two colours with the scene's truth during training, the way the
@@ -132,11 +169,15 @@ class FrameDecoder(nn.Module):
     background colour start equal, the mask gets no gradient, and the decoder sits at that saddle.)
     """
 
-    def __init__(self, latent_dim: int, resolution: int, width: int = 64, frequencies: int = 3, hyper: int = 256):
+    def __init__(
+        self, latent_dim: int, resolution: int, width: int = 64, frequencies: int = 3, hyper: int = 256,
+        harmonics: int = 0,
+    ):
         super().__init__()
         self.resolution = resolution
         self.frequencies = frequencies
         self.width = width
+        self.harmonics = harmonics
         features = 2 + 4 * frequencies
         self.hyper = nn.Sequential(
             nn.Linear(latent_dim + 9, hyper), nn.SiLU(), nn.Linear(hyper, hyper), nn.SiLU(),
@@ -160,6 +201,12 @@ class FrameDecoder(nn.Module):
         self.out = nn.Linear(width, 4)  # mask logit, residual RGB
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
+        if harmonics:
+            # The outline: log of the object's radius as a function of the angle around its centre, a Fourier
+            # series read from h (coefficient 0, then cos and sin of each harmonic). Zero is a disc.
+            self.outline = nn.Linear(hyper, 1 + 2 * harmonics)
+            nn.init.zeros_(self.outline.weight)
+            nn.init.zeros_(self.outline.bias)
 
     def _local_features(self, grid: torch.Tensor, place: torch.Tensor) -> torch.Tensor:
         """grid (P, 2) pixel centres or (M, K, 2); place (M, 3) -> (M, P or K, F) features relative to the object."""
@@ -169,6 +216,26 @@ class FrameDecoder(nn.Module):
         k = torch.arange(1, self.frequencies + 1, dtype=torch.float32)
         angles = 2 * math.pi * offset[..., None] * k  # (M, P, 2, K)
         return torch.cat([scaled, angles.cos().flatten(-2), angles.sin().flatten(-2)], dim=-1)
+
+    def _outline_logit(
+        self, grid: torch.Tensor, place: torch.Tensor, coefficients: torch.Tensor, resolution: int
+    ) -> torch.Tensor:
+        """(M, P, 1) mask logit from the outline: the radial distance (in pixels) inside the outline, times 4.
+
+        Why an outline rather than only the per-pixel network: that network, fed offsets and a shape code,
+        drew every shape as the same soft disc (judged shape at chance), since a star and a disc of the same
+        area differ in a few edge pixels and telling them apart needs a product of code and position. A
+        radius per angle makes "star" five bumps in one number per harmonic, and the edge stays one pixel
+        wide at any resolution (the slope of a one-pixel linear ramp, which is how the world draws edges).
+        """
+        offset = grid - place[:, None, :2]
+        offset = torch.remainder(offset + 0.5, 1.0) - 0.5
+        distance = offset.norm(dim=-1)
+        angle = torch.atan2(offset[..., 1], offset[..., 0])  # (M, P); the saturated centre carries no gradient
+        k = torch.arange(1, self.harmonics + 1, dtype=torch.float32)
+        waves = torch.cat([(angle[..., None] * k).cos(), (angle[..., None] * k).sin()], dim=-1)  # (M, P, 2H)
+        log_radius = place[:, None, 2] + coefficients[:, None, 0] + (waves * coefficients[:, None, 1:]).sum(-1)
+        return (4.0 * resolution * (log_radius.exp() - distance))[..., None]
 
     def forward(
         self, z: torch.Tensor, t: torch.Tensor, resolution: int | None = None, pixels: torch.Tensor | None = None,
@@ -194,7 +261,10 @@ class FrameDecoder(nn.Module):
         for layer in self.hidden:
             x = F.silu(layer(x))
         out = self.out(x)
-        alpha = torch.sigmoid(out[..., :1])
+        logit = out[..., :1]
+        if self.harmonics:
+            logit = logit + self._outline_logit(grid, placement, self.outline(h), r)
+        alpha = torch.sigmoid(logit)
         frames = alpha * colours[:, None, :3] + (1 - alpha) * colours[:, None, 3:] + 0.1 * out[..., 1:]
         frames = frames.reshape(b, n, -1, 3) if pixels is not None else frames.reshape(b, n, r, r, 3)
         if return_placement:
@@ -205,9 +275,9 @@ class FrameDecoder(nn.Module):
 class ImageEncoder(nn.Module):
     """A conditioning frame (B, R, R, 3) -> (B, F) features for the prior (keypoints locate the object)."""
 
-    def __init__(self, resolution: int, features: int = 128, width: int = 32):
+    def __init__(self, resolution: int, features: int = 128, width: int = 32, shape: int = 0):
         super().__init__()
-        self.frame_features = FrameFeatures(resolution, width)
+        self.frame_features = FrameFeatures(resolution, width, shape=shape)
         self.mlp = nn.Sequential(nn.Linear(self.frame_features.size, features), nn.SiLU(), nn.Linear(features, features))
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:

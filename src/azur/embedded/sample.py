@@ -70,8 +70,11 @@ class TinyVideoModel:
         config = TrainConfig.from_dict(json.loads((folder / "config.json").read_text()))
         state = torch.load(folder / "model.pt", map_location="cpu", weights_only=True)
         text_encoder = TextEncoder(config.text_width, config.text_layers)
-        decoder = FrameDecoder(config.latent_dim, config.resolution, config.decoder_width, config.decoder_frequencies)
-        image_encoder = ImageEncoder(config.resolution, config.image_features)
+        decoder = FrameDecoder(
+            config.latent_dim, config.resolution, config.decoder_width, config.decoder_frequencies,
+            harmonics=config.decoder_harmonics,
+        )
+        image_encoder = ImageEncoder(config.resolution, config.image_features, shape=config.encoder_shape)
         prior = LatentPrior(
             config.latent_dim, text_encoder.feature_size, config.image_features, config.prior_width, config.prior_blocks
         )
@@ -140,7 +143,7 @@ class TinyVideoModel:
         condition = self.prior.condition(text, image, 1)
         if guidance != 1.0:  # guidance is on the caption only; at 1 the unconditioned pass cancels out
             condition = torch.cat([condition, self.prior.condition(None, image, 1)])
-        x = torch.randn(1, self.config.latent_dim, generator=generator)
+        x = torch.randn(1, self.config.latent_dim, generator=generator) * self.config.sample_temperature
         for i in range(steps):
             tau = torch.full((len(condition),), i / steps)
             v = self.prior(x.expand(len(condition), -1), tau, condition)
