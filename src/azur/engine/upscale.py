@@ -93,12 +93,21 @@ def _compose(
 
     ``raw`` is the coverage before sharpening, whose gentle slope gives the cartoon outline its width.
     """
-    ys, xs = np.nonzero(np.maximum(alpha, raw) > 1.0 / 255.0)
+    covered = np.maximum(alpha, raw) > 1.0 / 255.0
+    ys, xs = np.flatnonzero(covered.any(axis=1)), np.flatnonzero(covered.any(axis=0))
     if ys.size == 0:
         return
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    y0, y1, x0, x1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
     a = alpha[y0:y1, x0:x1]
     oy, ox = offset
+    if style == "flat":
+        # Both tones are flat, so a pixel is a function of its coverage alone: a 256-entry table instead of
+        # float arithmetic on every pixel of the box (the box spans the frame when the object wraps around).
+        levels = np.linspace(0.0, 1.0, 256, dtype=np.float32)[:, None]
+        bg = canvas[oy + y0, ox + x0].astype(np.float32) / 255.0
+        table = (np.clip(bg * (1 - levels) + tones.foreground * levels, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+        canvas[oy + y0 : oy + y1, ox + x0 : ox + x1] = table[(a * 255.0 + 0.5).astype(np.uint8)]
+        return
     region = canvas[oy + y0 : oy + y1, ox + x0 : ox + x1].astype(np.float32) / 255.0
     fg = tones.foreground.astype(np.float32)
     if style == "cartoon":
