@@ -70,12 +70,12 @@ def test_sign_in_generate_watch_play_remix_and_delete(browser, studio_server):
     # Live progress: the card shows the job's state and a moving bar before it is done.
     seen = set()
     for _ in range(600):
-        status = card.get_attribute("data-status")
+        # Status and bar read in one step in the page: read apart, the job could finish in between and the
+        # bar's element be gone before its value was read.
+        status, value = card.evaluate("c => [c.dataset.status, c.querySelector('progress')?.value ?? null]")
         seen.add(status)
-        if status == "in_progress" and card.locator("progress").count():
-            value = float(card.locator("progress").get_attribute("value") or 0)
-            if value > 0:
-                seen.add("moving")
+        if status == "in_progress" and value is not None and float(value) > 0:
+            seen.add("moving")
         if status in ("completed", "failed"):
             break
         page.wait_for_timeout(100)
