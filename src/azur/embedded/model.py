@@ -29,13 +29,24 @@ from torch import nn
 from torch.nn import functional as F
 
 
+def pixel_centres(resolution: int) -> torch.Tensor:
+    """(R*R, 2) x, y of the pixel centres in canvas units, row-major like the frames."""
+    axis = (torch.arange(resolution, dtype=torch.float32) + 0.5) / resolution
+    y, x = torch.meshgrid(axis, axis, indexing="ij")
+    return torch.stack([x.reshape(-1), y.reshape(-1)], dim=1)
+
+
+def wrapped(offset: torch.Tensor) -> torch.Tensor:
+    """Offsets on the torus (the canvas wraps) taken to their shortest form, in [-1/2, 1/2)."""
+    return torch.remainder(offset + 0.5, 1.0) - 0.5
+
+
 def torus_features(resolution: int, frequencies: int) -> torch.Tensor:
     """(R*R, 4K) periodic features of the pixel centres: cos/sin(2 pi k x), cos/sin(2 pi k y), k = 1..K."""
-    grid = (torch.arange(resolution, dtype=torch.float32) + 0.5) / resolution
-    y, x = torch.meshgrid(grid, grid, indexing="ij")
+    grid = pixel_centres(resolution)
     k = torch.arange(1, frequencies + 1, dtype=torch.float32)
-    angles_x = 2 * math.pi * x.reshape(-1, 1) * k
-    angles_y = 2 * math.pi * y.reshape(-1, 1) * k
+    angles_x = 2 * math.pi * grid[:, :1] * k
+    angles_y = 2 * math.pi * grid[:, 1:] * k
     return torch.cat([angles_x.cos(), angles_x.sin(), angles_y.cos(), angles_y.sin()], dim=1)
 
 
@@ -61,18 +72,19 @@ class FrameFeatures(nn.Module):
     object is; a spatial softmax reads it off from the first steps. The C pooled channels carry colours.
     """
 
+    SHAPE_FREQUENCIES = 3  # Fourier frequencies of the object-relative offsets fed to the shape network
+
     def __init__(self, resolution: int, width: int = 32, keypoints: int = 8, pooled: int = 16, shape: int = 0):
         super().__init__()
         self.keypoints = keypoints
         self.shape_features = shape
         self.register_buffer("coords", coordinate_planes(resolution), persistent=False)
-        axis = (torch.arange(resolution, dtype=torch.float32) + 0.5) / resolution
-        y, x = torch.meshgrid(axis, axis, indexing="ij")
-        self.register_buffer("grid", torch.stack([x.reshape(-1), y.reshape(-1)], dim=1), persistent=False)
+        self.register_buffer("grid", pixel_centres(resolution), persistent=False)
         if shape:
             # Per-pixel network over each pixel's offset from the object's centre, in units of the object's
-            # size (Fourier features of it, 3 frequencies), pooled over the object's pixels.
-            self.shape_mlp = nn.Sequential(nn.Linear(2 + 12, width), nn.SiLU(), nn.Linear(width, shape))
+            # size (and Fourier features of it), pooled over the object's pixels.
+            inputs = 2 + 4 * self.SHAPE_FREQUENCIES
+            self.shape_mlp = nn.Sequential(nn.Linear(inputs, width), nn.SiLU(), nn.Linear(width, shape))
         half = coordinate_planes(resolution // 2)  # (4, R/2, R/2): cos x, sin x, cos y, sin y
         self.register_buffer("half_coords", half.reshape(4, -1), persistent=False)
         self.convs = nn.Sequential(
@@ -118,10 +130,10 @@ class FrameFeatures(nn.Module):
         angles = 2 * math.pi * self.grid  # (P, 2)
         weight = on_object / on_object.sum(1, keepdim=True).clamp(min=1e-3)
         centre = torch.atan2(weight @ angles.sin(), weight @ angles.cos()) / (2 * math.pi)  # (B, 2)
-        offset = torch.remainder(self.grid[None] - centre[:, None] + 0.5, 1.0) - 0.5  # (B, P, 2)
+        offset = wrapped(self.grid[None] - centre[:, None])  # (B, P, 2)
         offset = offset / (area[:, None] + 1e-3).sqrt()
-        k = torch.arange(1, 4, dtype=torch.float32)
-        waves = (offset[..., None] * k).flatten(-2)  # (B, P, 6), in object sizes
+        k = torch.arange(1, self.SHAPE_FREQUENCIES + 1, dtype=torch.float32)
+        waves = (offset[..., None] * k).flatten(-2)  # (B, P, 2K), in object sizes
         features = self.shape_mlp(torch.cat([offset, waves.cos(), waves.sin()], dim=-1))  # (B, P, S)
         return torch.einsum("bp,bps->bs", weight, features)
 
@@ -210,8 +222,7 @@ class FrameDecoder(nn.Module):
 
     def _local_features(self, grid: torch.Tensor, place: torch.Tensor) -> torch.Tensor:
         """grid (P, 2) pixel centres or (M, K, 2); place (M, 3) -> (M, P or K, F) features relative to the object."""
-        offset = grid - place[:, None, :2]
-        offset = torch.remainder(offset + 0.5, 1.0) - 0.5  # wrapped offset on the torus
+        offset = wrapped(grid - place[:, None, :2])
         scaled = offset / place[:, None, 2:3].exp()  # in object radii when the log-scale is log(radius)
         k = torch.arange(1, self.frequencies + 1, dtype=torch.float32)
         angles = 2 * math.pi * offset[..., None] * k  # (M, P, 2, K)
@@ -228,8 +239,9 @@ class FrameDecoder(nn.Module):
         radius per angle makes "star" five bumps in one number per harmonic, and the edge stays one pixel
         wide at any resolution (the slope of a one-pixel linear ramp, which is how the world draws edges).
         """
-        offset = grid - place[:, None, :2]
-        offset = torch.remainder(offset + 0.5, 1.0) - 0.5
+        # The offset is computed again rather than shared with _local_features: sharing it changes the order
+        # in which autograd sums its gradients, so training would no longer reproduce the shipped weights.
+        offset = wrapped(grid - place[:, None, :2])
         distance = offset.norm(dim=-1)
         angle = torch.atan2(offset[..., 1], offset[..., 0])  # (M, P); the saturated centre carries no gradient
         k = torch.arange(1, self.harmonics + 1, dtype=torch.float32)
@@ -246,9 +258,7 @@ class FrameDecoder(nn.Module):
         predicted (B, N, 9) x, y, log-scale, object RGB, background RGB, which training supervises."""
         b, n = t.shape
         r = resolution or self.resolution
-        axis = (torch.arange(r, dtype=torch.float32) + 0.5) / r
-        y, x = torch.meshgrid(axis, axis, indexing="ij")
-        grid = torch.stack([x.reshape(-1), y.reshape(-1)], dim=1)  # (R*R, 2), row-major like the frames
+        grid = pixel_centres(r)  # (R*R, 2)
         if pixels is not None:
             grid = grid[pixels.reshape(b * n, -1)]  # (B*N, K, 2)
         h = self.hyper(torch.cat([z.repeat_interleave(n, 0), time_features(t.reshape(-1))], dim=1))

@@ -28,7 +28,7 @@ from PIL import Image
 from azur.embedded import text as text_module
 from azur.embedded.model import FrameDecoder, ImageEncoder, LatentPrior
 from azur.embedded.text import TextEncoder, tokenize
-from azur.embedded.train import TrainConfig
+from azur.embedded.train import TrainConfig, make_decoder, make_image_encoder, make_prior, make_text_encoder
 from azur.embedded.world import ATTRIBUTES, COLORS, PALETTE
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -69,15 +69,10 @@ class TinyVideoModel:
                 raise FileNotFoundError(f"{folder / name} is missing; train weights with `azur train`")
         config = TrainConfig.from_dict(json.loads((folder / "config.json").read_text()))
         state = torch.load(folder / "model.pt", map_location="cpu", weights_only=True)
-        text_encoder = TextEncoder(config.text_width, config.text_layers)
-        decoder = FrameDecoder(
-            config.latent_dim, config.resolution, config.decoder_width, config.decoder_frequencies,
-            harmonics=config.decoder_harmonics,
-        )
-        image_encoder = ImageEncoder(config.resolution, config.image_features, shape=config.encoder_shape)
-        prior = LatentPrior(
-            config.latent_dim, text_encoder.feature_size, config.image_features, config.prior_width, config.prior_blocks
-        )
+        text_encoder = make_text_encoder(config)
+        decoder = make_decoder(config)
+        image_encoder = make_image_encoder(config)
+        prior = make_prior(config, text_encoder.feature_size)
         for name, module in (("text_encoder", text_encoder), ("decoder", decoder),
                              ("image_encoder", image_encoder), ("prior", prior)):
             module.load_state_dict({k: v.float() for k, v in state[name].items()})

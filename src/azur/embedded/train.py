@@ -121,6 +121,27 @@ class TrainConfig:
 Progress = Callable[[str], None]
 
 
+# The shipped modules, built from the config the same way when training and when loading weights (the
+# state dicts only fit modules of the shape their config describes).
+def make_text_encoder(config: TrainConfig) -> TextEncoder:
+    return TextEncoder(config.text_width, config.text_layers)
+
+
+def make_decoder(config: TrainConfig) -> FrameDecoder:
+    return FrameDecoder(
+        config.latent_dim, config.resolution, config.decoder_width, config.decoder_frequencies,
+        harmonics=config.decoder_harmonics,
+    )
+
+
+def make_image_encoder(config: TrainConfig) -> ImageEncoder:
+    return ImageEncoder(config.resolution, config.image_features, shape=config.encoder_shape)
+
+
+def make_prior(config: TrainConfig, text_features: int) -> LatentPrior:
+    return LatentPrior(config.latent_dim, text_features, config.image_features, config.prior_width, config.prior_blocks)
+
+
 def _cosine(step: int, total: int, floor: float) -> float:
     return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * step / max(total, 1)))
 
@@ -146,7 +167,7 @@ def _labels(scenes: list[world.Scene]) -> list[torch.Tensor]:
 
 
 def train_text_encoder(config: TrainConfig, rng: np.random.Generator, log: Progress) -> tuple[TextEncoder, list]:
-    encoder = TextEncoder(config.text_width, config.text_layers)
+    encoder = make_text_encoder(config)
     optimiser = torch.optim.AdamW(encoder.parameters(), lr=config.text_lr, weight_decay=0.01)
     curve = []
     for step in range(config.text_steps):
@@ -176,10 +197,7 @@ def train_autoencoder(
     encoder = ClipEncoder(
         config.clip_frames, config.latent_dim, config.resolution, config.encoder_width, shape=config.encoder_shape
     )
-    decoder = FrameDecoder(
-        config.latent_dim, config.resolution, config.decoder_width, config.decoder_frequencies,
-        harmonics=config.decoder_harmonics,
-    )
+    decoder = make_decoder(config)
     params = list(encoder.parameters()) + list(decoder.parameters())
     probe = torch.nn.Linear(config.latent_dim, len(world.SHAPES)) if config.shape_weight > 0 else None
     if probe is not None:
@@ -276,8 +294,8 @@ def train_prior(
 ) -> tuple[LatentPrior, ImageEncoder, torch.Tensor, torch.Tensor, list]:
     z_mean, z_std = bank.z.mean(0), bank.z.std(0).clamp(min=1e-3)
     target_all = (bank.z - z_mean) / z_std
-    prior = LatentPrior(config.latent_dim, text_features, config.image_features, config.prior_width, config.prior_blocks)
-    image_encoder = ImageEncoder(config.resolution, config.image_features, shape=config.encoder_shape)
+    prior = make_prior(config, text_features)
+    image_encoder = make_image_encoder(config)
     params = list(prior.parameters()) + list(image_encoder.parameters())
     optimiser = torch.optim.AdamW(params, lr=config.prior_lr, weight_decay=0.01)
     generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
