@@ -34,7 +34,7 @@ def test_generated_clips_follow_the_prompt(shipped_model):
             wrong_shapes.append((prompt, verdict.shape))
     # At >= 95% per attribute the shipped model may miss one of these eight; two misses mean a regression.
     assert len(wrong) <= 1, wrong
-    # Shapes are judged right in ~80% of fresh prompts (weights/eval.json); a model that draws every shape
+    # Shapes are judged right in ~92% of fresh prompts (weights/eval.json); a model that draws every shape
     # alike gets two of these eight.
     assert len(wrong_shapes) <= 3, wrong_shapes
 
@@ -44,10 +44,13 @@ def test_generated_clips_follow_the_prompt(shipped_model):
     ("a white ball moving up", "white", "up"),
 ])
 def test_a_prompt_without_background_keeps_its_object_on_a_contrasting_background(shipped_model, prompt, obj, motion):
-    verdict = judge(shipped_model.generate(prompt, seconds=shipped_model.window_seconds, fps=12, seed=3))
-    assert (verdict.object_color, verdict.motion) == (obj, motion)
-    assert verdict.background_color != obj
-    assert shipped_model.understood(prompt)["background_color"] == verdict.background_color
+    verdicts = [judge(shipped_model.generate(prompt, seconds=shipped_model.window_seconds, fps=12, seed=seed))
+                for seed in range(3, 7)]
+    background = shipped_model.understood(prompt)["background_color"]
+    assert background != obj
+    assert all((v.object_color, v.background_color) == (obj, background) for v in verdicts)
+    # Motion is judged right in ~99% of fresh prompts; one weak growth in four samples is allowed.
+    assert sum(v.motion == motion for v in verdicts) >= 3, [v.motion for v in verdicts]
 
 
 def test_output_shape_range_and_progress(shipped_model):

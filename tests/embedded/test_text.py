@@ -23,9 +23,10 @@ def test_tokenize_pads_and_keeps_word_pieces():
 def test_word_forms_share_a_stem_and_short_words_stay_whole():
     for forms in (["rightwards", "rightward", "right"], ["upwards", "up"], ["growing", "grows"],
                   ["montant", "monte", "montent"], ["grandit", "grandissant", "grande", "grand"],
-                  ["petite", "petit"], ["rapetisse", "rapetissant"], ["triangle", "triangular", "triangulaire"]):
+                  ["petite", "petit"], ["rapetisse", "rapetissant"], ["triangle", "triangular", "triangulaire"],
+                  ["remonte", "monte", "remontant"], ["redescend", "descend"], ["retrecit", "retrecissant"]):
         assert len({stem(w) for w in forms}) == 1, forms
-    assert stem("red") == "red" and stem("bleu") == "bleu" and stem("up") == "up"
+    assert stem("red") == "red" and stem("bleu") == "bleu" and stem("up") == "up" and stem("rest") == "rest"
     tokens = tokenize(["rightwards", "right"])
     assert tokens.stem[0, 0] == tokens.stem[1, 0] and tokens.word[0, 0] != tokens.word[1, 0]
 

@@ -39,3 +39,24 @@ def test_training_is_deterministic_for_a_seed(tmp_path):
     for part in ("decoder", "prior"):
         for key in a[part]:
             assert torch.equal(a[part][key], b[part][key]), (part, key)
+
+
+def test_made_up_words_are_never_words_of_a_caption():
+    from azur.embedded import world
+    from azur.embedded.train import _made_up_word
+
+    rng = np.random.default_rng(0)
+    made_up = [_made_up_word(rng, TrainConfig()) for _ in range(2000)]
+    assert not set(made_up) & world.grammar_words()
+    fillers = world.filler_words()
+    assert sum(any(w.startswith(f[:2]) for f in fillers) for w in made_up) > 800  # about half are spliced
+
+
+def test_shipped_weights_were_trained_with_the_default_config():
+    # `azur train` (TrainConfig defaults, seed 0) must be the recipe of the weights in the package.
+    from dataclasses import asdict
+
+    from azur.embedded.sample import WEIGHTS_DIR
+
+    assert json.loads((WEIGHTS_DIR / "config.json").read_text()) == asdict(TrainConfig())
+    assert json.loads((WEIGHTS_DIR / "training_log.json").read_text())["seed"] == 0

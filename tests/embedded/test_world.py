@@ -55,3 +55,17 @@ def test_training_captions_never_use_held_out_phrasings():
     assert not [c for c in train if any(m in c.lower() for m in held_out_markers)]
     evaluation = [world.caption(world.sample_scene(rng), rng, lang, "eval") for _ in range(300) for lang in ("en", "fr")]
     assert sum(any(m in c.lower() for m in held_out_markers) for c in evaluation) > 100
+
+
+def test_training_word_list_is_what_training_captions_contain():
+    from azur.embedded.text import words
+
+    rng = np.random.default_rng(4)
+    seen = {w for _ in range(3000) for lang in ("en", "fr")
+            for w in words(world.caption(world.sample_scene(rng), rng, lang))}
+    train_words = world.grammar_words("train")
+    assert seen <= train_words
+    assert {"leftwards", "remonte", "tiny", "drop"} <= world.grammar_words() - train_words
+    fillers = world.filler_words()
+    assert {"background", "fond", "qui", "with"} & fillers and fillers <= train_words
+    assert not fillers & {"red", "rouge", "star", "etoile", "up", "haut", "growing", "grossit", "bigger"}

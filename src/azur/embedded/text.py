@@ -54,7 +54,14 @@ SUFFIXES = ("wards", "ward", "ulaire", "ular", "issant", "issent", "issait", "is
 
 
 def stem(word: str) -> str:
-    """A crude, predictable stem of a normalised word (no dictionary): "growing" -> "grow", "grandit" -> "grand"."""
+    """A crude, predictable stem of a normalised word (no dictionary): "growing" -> "grow", "grandit" -> "grand".
+
+    A long word starting with "re" + consonant loses the prefix first: French marks a repeated movement with it
+    ("remonte", "redescend"); without that the encoder read "remonte" as growing or shrinking. Short words
+    ("red", "rest") stay whole.
+    """
+    if len(word) >= 7 and word.startswith("re") and word[2] not in "aeiouy":
+        word = word[2:]
     for suffix in SUFFIXES:
         shortest = 2 if suffix.startswith("ward") else 4 if suffix == "it" else 3
         if word.endswith(suffix) and len(word) - len(suffix) >= shortest:

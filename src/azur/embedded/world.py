@@ -236,7 +236,10 @@ EN_DIRECTION = {
     "down": [("down", False), ("downward", False), ("towards the bottom", False), ("to the bottom", False),
              ("downwards", True), ("toward the bottom", True)],
 }
-# Motions said with one verb, no direction: (participle form, finite form, heldout).
+# Motions said with one verb, no direction: (participle form, finite form, heldout). Both sizes have a
+# "becoming ..." and a verb with a particle ("puffing up", "scaling down"): when "becoming" came only with
+# "smaller", the encoder learnt it as a cue for shrinking and read the held-out "becoming larger" wrong; when
+# "up"/"down" after a verb always meant a direction, it read "shrinking down" as a fall.
 EN_SELF = {
     "up": [("rising", "rises", False), ("climbing", "climbs", False), ("ascending", "ascends", False),
            ("rising upward", "rises upward", True)],
@@ -246,7 +249,8 @@ EN_SELF = {
                 ("getting larger", "gets larger", False), ("expanding", "expands", False),
                 ("swelling", "swells", False), ("growing larger", "grows larger", False),
                 ("inflating", "inflates", False), ("increasing in size", "increases in size", False),
-                ("scaling up", "scales up", False), ("becoming larger", "becomes larger", True),
+                ("scaling up", "scales up", False), ("becoming bigger", "becomes bigger", False),
+                ("puffing up", "puffs up", False), ("becoming larger", "becomes larger", True),
                 ("growing in size", "grows in size", True), ("getting bigger and bigger", "gets bigger and bigger", True)],
     "shrinking": [("shrinking", "shrinks", False), ("getting smaller", "gets smaller", False),
                   ("contracting", "contracts", False), ("deflating", "deflates", False),
@@ -419,23 +423,54 @@ def _finish(text: str, rng: np.random.Generator) -> str:
     return text
 
 
-def grammar_words() -> set[str]:
-    """Every word any caption can contain (train and held-out), normalised like the tokenizer does."""
+def grammar_words(split: str = "eval") -> set[str]:
+    """Every word a caption of the split can contain, normalised like the tokenizer does.
+
+    "eval" (the default): train and held-out phrases, every word the model is meant to understand; "train":
+    only the words training captions can contain.
+    """
+    if split not in ("train", "eval"):
+        raise ValueError(f"split must be 'train' or 'eval', got {split!r}")
+    return _words_of(_phrases(split, attributes=True) + _phrases(split, attributes=False))
+
+
+def filler_words() -> set[str]:
+    """Words of training captions that say nothing about the scene: "there", "background", "qui", "avec"...
+
+    Training splices made-up words from them (`train._training_caption`), so that an unknown word made of
+    familiar letters does not sway what the encoder reads.
+    """
+    return _words_of(_phrases("train", attributes=False)) - _words_of(_phrases("eval", attributes=True))
+
+
+def _words_of(phrases: list[str]) -> set[str]:
     from azur.embedded.text import words
 
-    phrases: list[str] = list(COLORS) + ["violet", "there", "is", "that", "in", "with", "watch"]
-    for table in (EN_SHAPE, EN_DIRECTION, FR_DIRECTION):
-        phrases += [p for options in table.values() for p, _ in options]
-    phrases += [p for p, _ in EN_PARTICIPLE + EN_FINITE + EN_BG_PREP + EN_BG_ARTICLE + EN_BG_NOUN + EN_DET]
-    phrases += [p for options in EN_SELF.values() for a, b, _ in options for p in (a, b)]
-    phrases += [p for pair in FR_COLOR.values() for p in pair]
-    phrases += [n for options in FR_SHAPE.values() for n, _, _ in options]
-    phrases += [p for forms, _ in FR_MOVE for p in forms]
-    phrases += [p.format(e=e) for options in FR_SELF.values() for o in options for p in o[:3] for e in ("", "e")]
-    phrases += [p.format(c="") for p, _ in FR_BG + FR_BG_NOUN]
-    phrases += [t for t, _ in EN_TEMPLATES + FR_TEMPLATES]
-    phrases += ["un une le la l' petit petite grand grande"]
     known: set[str] = set()
     for phrase in phrases:
         known.update(words(re.sub(r"\{[a-z_]+\}", " ", phrase)))
     return known
+
+
+def _phrases(split: str, *, attributes: bool) -> list[str]:
+    """The grammar's phrases that name an attribute (colours, shapes, motions) or the others."""
+
+    def keep(heldout: bool) -> bool:
+        return split == "eval" or not heldout
+
+    if attributes:
+        phrases: list[str] = list(COLORS) + [p for options in EN_COLOR_ALT.values() for p, h in options if keep(h)]
+        for table in (EN_SHAPE, EN_DIRECTION, FR_DIRECTION):
+            phrases += [p for options in table.values() for p, h in options if keep(h)]
+        phrases += [p for options in EN_SELF.values() for a, b, h in options if keep(h) for p in (a, b)]
+        phrases += [p for pair in FR_COLOR.values() for p in pair]
+        phrases += [n for options in FR_SHAPE.values() for n, _, h in options if keep(h)]
+        phrases += [p.format(e=e) for options in FR_SELF.values() for o in options if keep(o[3])
+                    for p in o[:3] for e in ("", "e")]
+        return phrases
+    phrases = [p for p, h in EN_PARTICIPLE + EN_FINITE + EN_BG_PREP + EN_BG_ARTICLE + EN_BG_NOUN + EN_DET if keep(h)]
+    phrases += [p for forms, h in FR_MOVE if keep(h) for p in forms]
+    phrases += [p.format(c="") for p, h in FR_BG + FR_BG_NOUN if keep(h)]
+    phrases += [t for t, h in EN_TEMPLATES + FR_TEMPLATES if keep(h)]
+    phrases += ["un une le la l' petit petite grand grande"]
+    return phrases
