@@ -98,6 +98,11 @@ class TrainConfig:
     prior_lr: float = 1e-3  # AdamW learning rate (cosine decay to 5%)
     caption_dropout: float = 0.1  # caption replaced by "no caption": needed for classifier-free guidance
     frame_dropout: float = 0.5  # conditioning frame left out: the same prior does text-to-video and continuation
+    decoded_frames: float = 0.5  # share of conditioning frames that are the decoder's own rendering of the
+    # clip's first frame, D(E(clip), 0), instead of the sharp rendered one. A long clip's windows after the
+    # first are conditioned on the decoder's soft frames; a prior that had seen only sharp ones read a soft
+    # square as a circle and the shape drifted. Measured on 300 fresh 20 s clips: shape right in the first and
+    # the last window 61% -> 71%, in all windows 72% -> 80%; short-clip adherence unchanged within noise
 
     # Sampling defaults recorded with the weights
     # Classifier-free guidance scale on the caption. 1 is plain conditional sampling: once the prior read only
@@ -287,6 +292,7 @@ class LatentBank:
 
     z: torch.Tensor
     first_frames: torch.Tensor
+    decoded_frames: torch.Tensor  # (N, R, R, 3) uint8: D(z, 0), the first frame as the decoder draws it
     text: torch.Tensor  # (N, 2, text_features): one English and one French caption
     # (N,) True where a growing/shrinking scene starts near its size clamp, so it barely changes size. Such
     # a window only makes sense as a continuation: the prior sees it with its first frame, never from text
@@ -295,9 +301,10 @@ class LatentBank:
 
 
 def build_bank(
-    config: TrainConfig, rng: np.random.Generator, encoder: ClipEncoder, text_encoder: TextEncoder
+    config: TrainConfig, rng: np.random.Generator, encoder: ClipEncoder, decoder: FrameDecoder,
+    text_encoder: TextEncoder,
 ) -> LatentBank:
-    zs, firsts, texts, clamped = [], [], [], []
+    zs, firsts, decodeds, texts, clamped = [], [], [], [], []
     chunk = 512
     times = world.clip_times(config.clip_frames)
     with torch.no_grad():
@@ -305,15 +312,18 @@ def build_bank(
             n = min(chunk, config.prior_bank - start)
             scenes = [world.sample_scene(rng) for _ in range(n)]
             clip = _render_batch(scenes, np.tile(times, (n, 1)), config.resolution)
-            zs.append(encoder(clip)[0])
+            z = encoder(clip)[0]
+            zs.append(z)
             firsts.append((clip[:, 0] * 255).round().to(torch.uint8))
+            decoded = decoder(z, torch.zeros(n, 1))[:, 0].clamp(0, 1)
+            decodeds.append((decoded * 255).round().to(torch.uint8))
             captions = [_training_caption(s, rng, config) for s in scenes for _ in range(2)]
             texts.append(text_encoder.features(tokenize(captions)).reshape(n, 2, -1))
             _, _, radius = world.trajectories(scenes, np.tile(np.array([0.0, 1.0], dtype=np.float32), (n, 1)))
             change = np.abs(np.log(radius[:, 1] / radius[:, 0]))
             sizing = np.array([s.motion in ("growing", "shrinking") for s in scenes])
             clamped.append(torch.from_numpy(sizing & (change < 0.5 * np.array([s.speed for s in scenes]))))
-    return LatentBank(torch.cat(zs), torch.cat(firsts), torch.cat(texts), torch.cat(clamped))
+    return LatentBank(torch.cat(zs), torch.cat(firsts), torch.cat(decodeds), torch.cat(texts), torch.cat(clamped))
 
 
 def train_prior(
@@ -335,7 +345,11 @@ def train_prior(
         which = torch.randint(2, (config.prior_batch,), generator=generator)
         target = target_all[index]
         text = bank.text[index, which]
-        image = image_encoder(bank.first_frames[index].float() / 255)
+        frames = bank.first_frames[index]
+        if config.decoded_frames > 0:
+            soft = torch.rand(config.prior_batch, generator=generator) < config.decoded_frames
+            frames = torch.where(soft[:, None, None, None], bank.decoded_frames[index], frames)
+        image = image_encoder(frames.float() / 255)
         drop_text = torch.rand(config.prior_batch, generator=generator) < config.caption_dropout
         drop_image = torch.rand(config.prior_batch, generator=generator) < config.frame_dropout
         drop_image &= ~bank.clamped[index]
@@ -395,7 +409,7 @@ def train(config: TrainConfig, *, seed: int, out_dir: Path, progress: Progress |
     clip_encoder, decoder, ae_curve = train_autoencoder(config, _stage_rng(stage_seeds[1]), log)
     t = mark("autoencoder", t)
     rng = _stage_rng(stage_seeds[2])
-    bank = build_bank(config, rng, clip_encoder, text_encoder)
+    bank = build_bank(config, rng, clip_encoder, decoder, text_encoder)
     prior, image_encoder, z_mean, z_std, prior_curve = train_prior(config, rng, bank, text_encoder.feature_size, log)
     mark("prior", t)
 
