@@ -28,8 +28,10 @@ from PIL import Image
 from azur.embedded import text as text_module
 from azur.embedded.model import FrameDecoder, ImageEncoder, LatentPrior
 from azur.embedded.text import TextEncoder, tokenize
-from azur.embedded.train import TrainConfig, make_decoder, make_image_encoder, make_prior, make_text_encoder
-from azur.embedded.world import ATTRIBUTES, COLORS, PALETTE
+from azur.embedded.train import (
+    TrainConfig, make_decoder, make_image_encoder, make_prior, make_shape_probe, make_text_encoder,
+)
+from azur.embedded.world import ATTRIBUTES, COLORS, PALETTE, SHAPES
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -40,6 +42,7 @@ class TinyVideoModel:
     def __init__(
         self, config: TrainConfig, text_encoder: TextEncoder, decoder: FrameDecoder, image_encoder: ImageEncoder,
         prior: LatentPrior, z_mean: torch.Tensor, z_std: torch.Tensor, vocabulary: set[str],
+        shape_probe: torch.nn.Linear | None = None,
     ):
         self.config = config
         self.resolution: int = config.resolution
@@ -51,11 +54,15 @@ class TinyVideoModel:
         self.z_mean = z_mean
         self.z_std = z_std
         self.vocabulary = vocabulary
+        self.shape_probe = shape_probe
         # Gradient steps matching the first window's first frame to a given first_frame (see _refine_to_frame).
         self.refine_steps = 10
         self.refine_lr = 0.05
         # Share of a window that overlaps the next one (cross-faded); the rest is new video per window.
         self.overlap = 0.25
+        # Latents drawn per window when the weights carry a shape probe; the one whose shape read-out agrees
+        # best with the caption's is kept (see _pick_by_shape).
+        self.candidates = 8
 
     @classmethod
     def load(cls, weights_dir: Path | None = None) -> "TinyVideoModel":
@@ -77,9 +84,14 @@ class TinyVideoModel:
                              ("image_encoder", image_encoder), ("prior", prior)):
             module.load_state_dict({k: v.float() for k, v in state[name].items()})
             module.eval().requires_grad_(False)
+        shape_probe = None
+        if "shape_probe" in state:  # weights trained before the probe was saved have none
+            shape_probe = make_shape_probe(config)
+            shape_probe.load_state_dict({k: v.float() for k, v in state["shape_probe"].items()})
+            shape_probe.eval().requires_grad_(False)
         vocabulary = set(json.loads((folder / "vocab.json").read_text()))
         return cls(config, text_encoder, decoder, image_encoder, prior,
-                   state["z_mean"].float(), state["z_std"].float(), vocabulary)
+                   state["z_mean"].float(), state["z_std"].float(), vocabulary, shape_probe)
 
     def unknown_words(self, prompt: str) -> list[str]:
         """Words of the prompt (lowercased, accents removed) that the model was never trained on."""
@@ -130,23 +142,39 @@ class TinyVideoModel:
         return torch.from_numpy(array.astype(np.float32) / 255)[None]
 
     def _sample_latent(
-        self, text: torch.Tensor, frame: torch.Tensor | None, generator: torch.Generator
+        self, text: torch.Tensor, frame: torch.Tensor | None, generator: torch.Generator, count: int = 1
     ) -> torch.Tensor:
-        """One window latent: Euler integration of the guided flow from noise (tau=0) to data (tau=1)."""
+        """`count` window latents (count, latent_dim), each from its own starting noise: Euler integration of
+        the guided flow from noise (tau=0) to data (tau=1)."""
         image = self.image_encoder(frame) if frame is not None else None
         steps, guidance = self.config.sample_steps, self.config.guidance
-        condition = self.prior.condition(text, image, 1)
+        condition = self.prior.condition(text, image, 1).expand(count, -1)
         if guidance != 1.0:  # guidance is on the caption only; at 1 the unconditioned pass cancels out
-            condition = torch.cat([condition, self.prior.condition(None, image, 1)])
-        x = torch.randn(1, self.config.latent_dim, generator=generator) * self.config.sample_temperature
+            condition = torch.cat([condition, self.prior.condition(None, image, 1).expand(count, -1)])
+        x = torch.randn(count, self.config.latent_dim, generator=generator) * self.config.sample_temperature
         for i in range(steps):
             tau = torch.full((len(condition),), i / steps)
-            v = self.prior(x.expand(len(condition), -1), tau, condition)
+            v = self.prior(x.repeat(len(condition) // count, 1), tau, condition)
             if guidance != 1.0:
                 v_cond, v_uncond = v.chunk(2)
                 v = v_uncond + guidance * (v_cond - v_uncond)
             x = x + v / steps
         return x * self.z_std + self.z_mean
+
+    def _pick_by_shape(self, z: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+        """Of candidate latents z (n, latent_dim), the one whose shape read-out (the linear probe trained with
+        the autoencoder) is nearest the shape the caption names: least cross-entropy against the text
+        encoder's shape probabilities, so a caption naming no shape leaves the choice nearly free.
+
+        Why: a window conditioned on the previous window's soft frame could read a small square as a circle
+        and keep drawing circles; the latent itself says which shape the decoder will draw.
+        """
+        if self.shape_probe is None or len(z) == 1:
+            return z[:1]
+        start = 2 * len(COLORS)
+        wanted = text[0, start : start + len(SHAPES)]
+        disagreement = -(self.shape_probe(z).log_softmax(-1) * wanted).sum(-1)
+        return z[int(disagreement.argmin())][None]
 
     def _refine_to_frame(self, z: torch.Tensor, frame: torch.Tensor) -> torch.Tensor:
         """A few gradient steps on z so that the window's first frame D(z, 0) matches the conditioning frame.
@@ -198,7 +226,8 @@ class TinyVideoModel:
 
         # 2. Window by window: sample z conditioned on the caption and the previous window's frame.
         for k in range(windows):
-            z = self._sample_latent(text, frame, generator)
+            count = self.candidates if self.shape_probe is not None else 1
+            z = self._pick_by_shape(self._sample_latent(text, frame, generator, count), text)
             if k == 0 and first_frame is not None and self.refine_steps > 0:
                 # Only for the caller's image: on chained windows it made colours drift (measured, 0.7 -> 0.3
                 # of 8 s clips keeping their colour), as z chased the blur of the model's own last frame.

@@ -155,6 +155,12 @@ def make_prior(config: TrainConfig, text_features: int) -> LatentPrior:
     return LatentPrior(config.latent_dim, text_features, config.image_features, config.prior_width, config.prior_blocks)
 
 
+def make_shape_probe(config: TrainConfig) -> torch.nn.Linear:
+    """Linear read-out of the shape from a window latent: trained with the autoencoder so that the latent
+    carries the shape (shape_weight), shipped so the sampler can check which shape a latent will draw."""
+    return torch.nn.Linear(config.latent_dim, len(world.SHAPES))
+
+
 def _cosine(step: int, total: int, floor: float) -> float:
     return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * step / max(total, 1)))
 
@@ -225,13 +231,13 @@ def _render_batch(scenes: list[world.Scene], times: np.ndarray, resolution: int)
 
 def train_autoencoder(
     config: TrainConfig, rng: np.random.Generator, log: Progress
-) -> tuple[ClipEncoder, FrameDecoder, list]:
+) -> tuple[ClipEncoder, FrameDecoder, torch.nn.Linear | None, list]:
     encoder = ClipEncoder(
         config.clip_frames, config.latent_dim, config.resolution, config.encoder_width, shape=config.encoder_shape
     )
     decoder = make_decoder(config)
     params = list(encoder.parameters()) + list(decoder.parameters())
-    probe = torch.nn.Linear(config.latent_dim, len(world.SHAPES)) if config.shape_weight > 0 else None
+    probe = make_shape_probe(config) if config.shape_weight > 0 else None
     if probe is not None:
         params += list(probe.parameters())
     optimiser = torch.optim.Adam(params, lr=config.ae_lr)
@@ -283,7 +289,9 @@ def train_autoencoder(
                 f"placement {placement_loss.item():.5f}  kl {kl.item():.1f}")
     encoder.eval()
     decoder.eval()
-    return encoder.requires_grad_(False), decoder.requires_grad_(False), curve
+    if probe is not None:
+        probe.eval().requires_grad_(False)
+    return encoder.requires_grad_(False), decoder.requires_grad_(False), probe, curve
 
 
 @dataclass
@@ -406,7 +414,7 @@ def train(config: TrainConfig, *, seed: int, out_dir: Path, progress: Progress |
     t = time.process_time()
     text_encoder, text_curve = train_text_encoder(config, _stage_rng(stage_seeds[0]), log)
     t = mark("text", t)
-    clip_encoder, decoder, ae_curve = train_autoencoder(config, _stage_rng(stage_seeds[1]), log)
+    clip_encoder, decoder, shape_probe, ae_curve = train_autoencoder(config, _stage_rng(stage_seeds[1]), log)
     t = mark("autoencoder", t)
     rng = _stage_rng(stage_seeds[2])
     bank = build_bank(config, rng, clip_encoder, decoder, text_encoder)
@@ -424,6 +432,7 @@ def train(config: TrainConfig, *, seed: int, out_dir: Path, progress: Progress |
             "prior": half(prior),
             "z_mean": z_mean,
             "z_std": z_std,
+            **({"shape_probe": half(shape_probe)} if shape_probe is not None else {}),
         },
         out_dir / "model.pt",
     )
