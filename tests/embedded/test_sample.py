@@ -34,7 +34,7 @@ def test_generated_clips_follow_the_prompt(shipped_model):
             wrong_shapes.append((prompt, verdict.shape))
     # At >= 95% per attribute the shipped model may miss one of these eight; two misses mean a regression.
     assert len(wrong) <= 1, wrong
-    # Shapes are judged right in ~94% of fresh prompts (weights/eval.json); a model that draws every shape
+    # Shapes are judged right in ~97% of fresh prompts (weights/eval.json); a model that draws every shape
     # alike gets two of these eight.
     assert len(wrong_shapes) <= 3, wrong_shapes
 
@@ -70,15 +70,21 @@ def test_same_seed_same_video_other_seed_other_video(shipped_model):
     assert np.abs(a - c).mean() > 1e-3
 
 
-def test_twenty_second_clip_keeps_the_object_colour_and_shape(shipped_model):
+@pytest.mark.parametrize(("prompt", "seed", "expected"), [
+    ("a green triangle moving up on a black background", 3, ("green", "black", "triangle")),
+    # Squares and stars were the shapes that drifted (to circles, to squares) before the sampler checked
+    # each window's latent against the caption's shape: 20 s clips keep it in ~79% of fresh prompts.
+    ("a blue square moving right on a purple background", 1, ("blue", "purple", "square")),
+    ("une étoile rouge qui descend sur un fond blanc", 1, ("red", "white", "star")),
+])
+def test_twenty_second_clip_keeps_the_object_colour_and_shape(shipped_model, prompt, seed, expected):
     # Its speed is measured by bench/generate_speed.py, not asserted here.
-    prompt = "a green triangle moving up on a black background"
-    frames = shipped_model.generate(prompt, seconds=20, fps=24, seed=3)
+    frames = shipped_model.generate(prompt, seconds=20, fps=24, seed=seed)
     assert frames.shape[0] == 480
     window = round(shipped_model.window_seconds * 24)
     for part in (frames[:window], frames[len(frames) // 2 : len(frames) // 2 + window], frames[-window:]):
         verdict = judge(part)
-        assert (verdict.object_color, verdict.background_color, verdict.shape) == ("green", "black", "triangle")
+        assert (verdict.object_color, verdict.background_color, verdict.shape) == expected
 
 
 def test_long_clip_has_no_jump_between_windows(shipped_model):

@@ -85,7 +85,7 @@ class TinyVideoModel:
             module.load_state_dict({k: v.float() for k, v in state[name].items()})
             module.eval().requires_grad_(False)
         shape_probe = None
-        if "shape_probe" in state:  # weights trained before the probe was saved have none
+        if "shape_probe" in state:  # none in weights trained with shape_weight 0 or before the probe was saved
             shape_probe = make_shape_probe(config)
             shape_probe.load_state_dict({k: v.float() for k, v in state["shape_probe"].items()})
             shape_probe.eval().requires_grad_(False)
