@@ -8,7 +8,8 @@
 Pipeline: text encoder -> features; rectified-flow prior (Euler steps, classifier-free guidance on the
 caption) -> window latent z; decoder D(z, t) -> the frame at each output time. Clips longer than one window
 are generated window by window, each window's prior conditioned on the last frame of the previous one (and
-the caption), so the object keeps its colour, shape and place.
+the caption), so the object keeps its colour, shape and place. Each window draws a few latents and keeps the
+one whose shape read-out agrees with the caption (a soft last frame alone let shapes drift over 20 s).
 
 What it does not know: anything outside its world (one object of 8 colours and 4 shapes, 6 motions, plain
 backgrounds). Other words are ignored; `unknown_words` lists them so the caller can say so.
