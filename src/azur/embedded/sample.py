@@ -28,11 +28,11 @@ from PIL import Image
 
 from azur.embedded import text as text_module
 from azur.embedded.model import FrameDecoder, ImageEncoder, LatentPrior
-from azur.embedded.text import TextEncoder, tokenize
+from azur.embedded.text import FEATURE_SLICES, TextEncoder, tokenize
 from azur.embedded.train import (
     TrainConfig, make_decoder, make_image_encoder, make_prior, make_shape_probe, make_text_encoder,
 )
-from azur.embedded.world import ATTRIBUTES, COLORS, PALETTE, SHAPES
+from azur.embedded.world import ATTRIBUTES, PALETTE
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -102,11 +102,7 @@ class TinyVideoModel:
         """What the model reads in the prompt: object colour, background colour, shape, motion (with the
         background it picks when the prompt names none, see `_text_features`)."""
         features = self._text_features(prompt)
-        read, start = {}, 0
-        for name, values in ATTRIBUTES.items():
-            read[name] = values[int(features[0, start : start + len(values)].argmax())]
-            start += len(values)
-        return read
+        return {name: values[int(features[0, FEATURE_SLICES[name]].argmax())] for name, values in ATTRIBUTES.items()}
 
     def _text_features(self, prompt: str) -> torch.Tensor:
         """The prior's conditioning: the attribute probabilities the text encoder reads in the prompt.
@@ -118,13 +114,13 @@ class TinyVideoModel:
         behind red, black behind white), a contrasting default like a person would pick.
         """
         features = self.text_encoder.features(tokenize([prompt]))
-        n = len(COLORS)
-        obj, bg = int(features[0, :n].argmax()), int(features[0, n : 2 * n].argmax())
-        if obj == bg:
+        background = FEATURE_SLICES["background_color"]
+        obj = int(features[0, FEATURE_SLICES["object_color"]].argmax())
+        if obj == int(features[0, background].argmax()):
             distance = np.linalg.norm(PALETTE - PALETTE[obj], axis=1)
             features = features.clone()
-            features[0, n : 2 * n] = 0.0
-            features[0, n + int(distance.argmax())] = 1.0
+            features[0, background] = 0.0
+            features[0, background.start + int(distance.argmax())] = 1.0
         return features
 
     # --- sampling -----------------------------------------------------------------------------------------
@@ -170,10 +166,9 @@ class TinyVideoModel:
         Why: a window conditioned on the previous window's soft frame could read a small square as a circle
         and keep drawing circles; the latent itself says which shape the decoder will draw.
         """
-        if self.shape_probe is None or len(z) == 1:
-            return z[:1]
-        start = 2 * len(COLORS)
-        wanted = text[0, start : start + len(SHAPES)]
+        if len(z) == 1:
+            return z
+        wanted = text[0, FEATURE_SLICES["shape"]]
         disagreement = -(self.shape_probe(z).log_softmax(-1) * wanted).sum(-1)
         return z[int(disagreement.argmin())][None]
 

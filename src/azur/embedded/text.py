@@ -164,6 +164,18 @@ class TextEncoder(nn.Module):
         return torch.cat([lg.softmax(-1) for lg in logits], dim=1)
 
 
+def _feature_slices() -> dict[str, slice]:
+    slices, start = {}, 0
+    for name, values in ATTRIBUTES.items():
+        slices[name] = slice(start, start + len(values))
+        start += len(values)
+    return slices
+
+
+# Where each attribute's probabilities sit in `TextEncoder.features` (concatenated in ATTRIBUTES order).
+FEATURE_SLICES: dict[str, slice] = _feature_slices()
+
+
 def unknown_words(prompt: str, known: set[str]) -> list[str]:
     """Words of the prompt outside `known` (normalised), in prompt order, without repeats."""
     seen: list[str] = []
