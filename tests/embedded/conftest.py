@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from azur.embedded.sample import TinyVideoModel
 
 
 @pytest.fixture(scope="session")
 def shipped_model() -> TinyVideoModel:
-    torch.set_num_threads(2)
     return TinyVideoModel.load()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import torch
 
 from azur.embedded.sample import TinyVideoModel
 from azur.embedded.train import TrainConfig, train
@@ -34,11 +33,8 @@ def test_training_is_deterministic_for_a_seed(tmp_path):
     config.text_steps = config.ae_steps = config.prior_steps = 5
     train(config, seed=3, out_dir=tmp_path / "a")
     train(config, seed=3, out_dir=tmp_path / "b")
-    a = torch.load(tmp_path / "a" / "model.pt", weights_only=True)
-    b = torch.load(tmp_path / "b" / "model.pt", weights_only=True)
-    for part in ("decoder", "prior"):
-        for key in a[part]:
-            assert torch.equal(a[part][key], b[part][key]), (part, key)
+    # The weights file itself is byte-identical: same arrays, and no time stamp in the archive.
+    assert (tmp_path / "a" / "model.npz").read_bytes() == (tmp_path / "b" / "model.npz").read_bytes()
 
 
 def test_made_up_words_are_never_words_of_a_caption():

@@ -45,8 +45,8 @@ def evaluate(
     from azur.embedded.eval import evaluate as run_eval
     from azur.embedded.sample import TinyVideoModel
 
-    if weights is not None and not (weights / "model.pt").is_file():
-        raise UserError(f"{weights} holds no model.pt: train one with `azur train --out {weights}`.")
+    if weights is not None and not (weights / "model.npz").is_file():
+        raise UserError(f"{weights} holds no model.npz: train one with `azur train --out {weights}`.")
     model = TinyVideoModel.load(weights)
     with progress_bar("Evaluating") as update:
         result = run_eval(model, prompts, EVAL_SEED if seed is None else seed, long_clips=long_clips,

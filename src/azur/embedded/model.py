@@ -28,6 +28,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from azur.embedded.text import MAX_WORDS, PIECE_BUCKETS, WORD_BUCKETS, Tokens
+from azur.embedded.world import ATTRIBUTES
+
 
 def pixel_centres(resolution: int) -> torch.Tensor:
     """(R*R, 2) x, y of the pixel centres in canvas units, row-major like the frames."""
@@ -338,3 +341,67 @@ class LatentPrior(nn.Module):
             scale, shift = film(c).chunk(2, dim=1)
             h = h + mlp(norm(h) * (1 + scale) + shift)
         return self.out(h)
+
+
+class TextEncoder(nn.Module):
+    """Prompt -> per-attribute logits and pooled features.
+
+    `features()` is what conditions the video prior: the softmax of each attribute head (which object
+    colour, which background colour, ...), nothing else. The first shipped prior also read the four pooled
+    vectors; they carry the phrasing as well as the meaning, and on held-out phrasings that the encoder read
+    right the prior still drew a weak growth: replacing those prompts by a canonical sentence with the same
+    attributes raised judged motion from 75% to 90%. The probabilities are the same whatever the phrasing.
+    """
+
+    def __init__(self, width: int = 96, layers: int = 2, heads: int = 4):
+        super().__init__()
+        self.width = width
+        # Near-zero init: an unseen word's whole-word embedding then adds little noise to its pieces'.
+        self.word_embedding = nn.Embedding(WORD_BUCKETS, width, padding_idx=0)
+        self.piece_embedding = nn.Embedding(PIECE_BUCKETS, width, padding_idx=0)
+        self.stem_embedding = nn.Embedding(WORD_BUCKETS, width, padding_idx=0)
+        nn.init.normal_(self.word_embedding.weight, std=0.02)
+        nn.init.normal_(self.stem_embedding.weight, std=0.02)
+        nn.init.normal_(self.piece_embedding.weight, std=0.02)
+        self.position = nn.Parameter(torch.zeros(MAX_WORDS, width))
+        nn.init.normal_(self.position, std=0.02)
+        block = nn.TransformerEncoderLayer(width, heads, 2 * width, dropout=0.1, batch_first=True, norm_first=True)
+        self.transformer = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(width)
+        # One learned query per attribute: the "background" pool learns to look at the word after "fond"/"on a".
+        self.queries = nn.Parameter(torch.randn(len(ATTRIBUTES), width) * 0.1)
+        self.heads = nn.ModuleList(nn.Linear(width, len(values)) for values in ATTRIBUTES.values())
+
+    @property
+    def feature_size(self) -> int:
+        return sum(len(v) for v in ATTRIBUTES.values())
+
+    def forward(
+        self, tokens: Tokens, word_dropout: float = 0.0, piece_dropout: float = 0.0
+    ) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Returns (logits per attribute, pooled (B, A, width)). Dropouts are for training robustness."""
+        tokens = Tokens(*(torch.as_tensor(getattr(tokens, name)) for name in ("word", "stem", "pieces", "mask")))
+        word = self.word_embedding(tokens.word)
+        stems = self.stem_embedding(tokens.stem)
+        if word_dropout > 0:
+            # Dropped independently, so the encoder learns to read a word from its stem or its pieces alone.
+            word = word * (torch.rand(word.shape[:2]) >= word_dropout).unsqueeze(-1)
+            stems = stems * (torch.rand(stems.shape[:2]) >= word_dropout / 2).unsqueeze(-1)
+        piece_mask = (tokens.pieces > 0).float()
+        if piece_dropout > 0:
+            piece_mask = piece_mask * (torch.rand(piece_mask.shape) >= piece_dropout)
+        pieces = (self.piece_embedding(tokens.pieces) * piece_mask.unsqueeze(-1)).sum(2)
+        pieces = pieces / piece_mask.sum(2, keepdim=True).clamp(min=1)
+        x = word + stems + pieces + self.position[: word.shape[1]]
+        pad = ~tokens.mask
+        pad[:, 0] = False  # an empty prompt must still attend to something
+        x = self.norm(self.transformer(x, src_key_padding_mask=pad))
+        scores = torch.einsum("bld,ad->bal", x, self.queries) / self.width**0.5
+        scores = scores.masked_fill(pad.unsqueeze(1), float("-inf"))
+        pooled = torch.einsum("bal,bld->bad", scores.softmax(-1), x)
+        logits = [head(pooled[:, i]) for i, head in enumerate(self.heads)]
+        return logits, pooled
+
+    def features(self, tokens: Tokens) -> torch.Tensor:
+        logits, _ = self(tokens)
+        return torch.cat([lg.softmax(-1) for lg in logits], dim=1)

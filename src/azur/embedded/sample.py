@@ -4,6 +4,8 @@
     >>> model = TinyVideoModel.load()                       # shipped weights, azur/embedded/weights
     >>> frames = model.generate("une étoile verte qui monte sur un fond noir", seconds=4, fps=24, seed=0)
     >>> frames.shape                                        # (96, 32, 32, 3) float32 in [0, 1]
+    >>> model.generate("a red ball moving right", seconds=4, fps=24, seed=0, size=(1280, 720)).shape
+    (96, 32, 57, 3)                                         # composed on the whole 16:9 frame (stage.py)
 
 Pipeline: text encoder -> features; rectified-flow prior (Euler steps, classifier-free guidance on the
 caption) -> window latent z; decoder D(z, t) -> the frame at each output time. Clips longer than one window
@@ -23,39 +25,36 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import torch
 from PIL import Image
 
+from azur.embedded import infer, stage
 from azur.embedded import text as text_module
-from azur.embedded.model import FrameDecoder, ImageEncoder, LatentPrior
-from azur.embedded.text import FEATURE_SLICES, TextEncoder, tokenize
-from azur.embedded.train import (
-    TrainConfig, make_decoder, make_image_encoder, make_prior, make_shape_probe, make_text_encoder,
-)
+from azur.embedded.train_config import TrainConfig
+from azur.embedded.text import FEATURE_SLICES, tokenize
 from azur.embedded.world import ATTRIBUTES, PALETTE
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+# Frames are drawn at this many pixels on their short side, then upscaled (engine/upscale.py).
+DRAW_SHORT_SIDE = 48
+_PAINT_CHUNK = 24  # frames painted at once: bounds the per-pixel network's activations to ~50 MB
 
 
 class TinyVideoModel:
-    """Loaded weights plus the sampling loop. Build it with `load()`; it holds ~10 MB and is thread-safe to read."""
+    """Loaded weights plus the sampling loop. Build it with `load()`; it holds ~20 MB and is thread-safe to read."""
 
-    def __init__(
-        self, config: TrainConfig, text_encoder: TextEncoder, decoder: FrameDecoder, image_encoder: ImageEncoder,
-        prior: LatentPrior, z_mean: torch.Tensor, z_std: torch.Tensor, vocabulary: set[str],
-        shape_probe: torch.nn.Linear | None = None,
-    ):
+    def __init__(self, config: TrainConfig, weights: infer.Weights, vocabulary: set[str]):
         self.config = config
         self.resolution: int = config.resolution
         self.window_seconds: float = config.window_seconds
-        self.text_encoder = text_encoder
-        self.decoder = decoder
-        self.image_encoder = image_encoder
-        self.prior = prior
-        self.z_mean = z_mean
-        self.z_std = z_std
+        self.text_encoder = infer.TextEncoder(infer.subset(weights, "text_encoder"), config.text_layers)
+        self.decoder = infer.FrameDecoder(infer.subset(weights, "decoder"), config.resolution, config.decoder_frequencies)
+        self.image_encoder = infer.ImageEncoder(infer.subset(weights, "image_encoder"), config.resolution)
+        self.prior = infer.LatentPrior(infer.subset(weights, "prior"))
+        self.z_mean = weights["z_mean"]
+        self.z_std = weights["z_std"]
         self.vocabulary = vocabulary
-        self.shape_probe = shape_probe
+        probe = infer.subset(weights, "shape_probe")
+        self.shape_probe = probe or None
         # Gradient steps matching the first window's first frame to a given first_frame (see _refine_to_frame).
         self.refine_steps = 10
         self.refine_lr = 0.05
@@ -69,34 +68,20 @@ class TinyVideoModel:
     def load(cls, weights_dir: Path | None = None) -> "TinyVideoModel":
         """Load a weights folder written by `train.train` (default: the shipped one).
 
-        Raises FileNotFoundError when the folder lacks model.pt, config.json or vocab.json.
+        Raises FileNotFoundError when the folder lacks model.npz, config.json or vocab.json.
         """
         folder = Path(weights_dir) if weights_dir is not None else WEIGHTS_DIR
-        for name in ("model.pt", "config.json", "vocab.json"):
+        for name in (infer.WEIGHTS_FILE, "config.json", "vocab.json"):
             if not (folder / name).is_file():
                 raise FileNotFoundError(f"{folder / name} is missing; train weights with `azur train`")
         config = TrainConfig.from_dict(json.loads((folder / "config.json").read_text()))
-        state = torch.load(folder / "model.pt", map_location="cpu", weights_only=True)
-        text_encoder = make_text_encoder(config)
-        decoder = make_decoder(config)
-        image_encoder = make_image_encoder(config)
-        prior = make_prior(config, text_encoder.feature_size)
-        for name, module in (("text_encoder", text_encoder), ("decoder", decoder),
-                             ("image_encoder", image_encoder), ("prior", prior)):
-            module.load_state_dict({k: v.float() for k, v in state[name].items()})
-            module.eval().requires_grad_(False)
-        shape_probe = None
-        if "shape_probe" in state:  # none in weights trained with shape_weight 0 or before the probe was saved
-            shape_probe = make_shape_probe(config)
-            shape_probe.load_state_dict({k: v.float() for k, v in state["shape_probe"].items()})
-            shape_probe.eval().requires_grad_(False)
+        weights = infer.load_weights(folder / infer.WEIGHTS_FILE)
         vocabulary = set(json.loads((folder / "vocab.json").read_text()))
-        return cls(config, text_encoder, decoder, image_encoder, prior,
-                   state["z_mean"].float(), state["z_std"].float(), vocabulary, shape_probe)
+        return cls(config, weights, vocabulary)
 
     def unknown_words(self, prompt: str) -> list[str]:
-        """Words of the prompt (lowercased, accents removed) that the model was never trained on."""
-        return text_module.unknown_words(prompt, self.vocabulary)
+        """Words of the prompt (lowercased, accents removed) that neither the model nor the stage knows."""
+        return text_module.unknown_words(prompt, self.vocabulary | stage.STAGE_WORDS)
 
     def understood(self, prompt: str) -> dict[str, str]:
         """What the model reads in the prompt: object colour, background colour, shape, motion (with the
@@ -104,7 +89,7 @@ class TinyVideoModel:
         features = self._text_features(prompt)
         return {name: values[int(features[0, FEATURE_SLICES[name]].argmax())] for name, values in ATTRIBUTES.items()}
 
-    def _text_features(self, prompt: str) -> torch.Tensor:
+    def _text_features(self, prompt: str) -> np.ndarray:
         """The prior's conditioning: the attribute probabilities the text encoder reads in the prompt.
 
         Training captions always name a background, so for a prompt that names none ("une étoile jaune qui
@@ -118,14 +103,14 @@ class TinyVideoModel:
         obj = int(features[0, FEATURE_SLICES["object_color"]].argmax())
         if obj == int(features[0, background].argmax()):
             distance = np.linalg.norm(PALETTE - PALETTE[obj], axis=1)
-            features = features.clone()
+            features = features.copy()
             features[0, background] = 0.0
             features[0, background.start + int(distance.argmax())] = 1.0
         return features
 
     # --- sampling -----------------------------------------------------------------------------------------
 
-    def _prepare_frame(self, image: np.ndarray) -> torch.Tensor:
+    def _prepare_frame(self, image: np.ndarray) -> np.ndarray:
         array = np.asarray(image)
         if array.ndim != 3 or array.shape[2] != 3:
             raise ValueError(f"first_frame must be an H x W x 3 array, got shape {array.shape}")
@@ -134,31 +119,33 @@ class TinyVideoModel:
                 raise ValueError(f"first_frame must be uint8 or float in [0, 1], got dtype {array.dtype}")
             array = (np.clip(array, 0, 1) * 255).round().astype(np.uint8)
         if array.shape[:2] != (self.resolution, self.resolution):
-            # BOX averages every source pixel: a downscaled photo keeps its colours instead of aliasing.
+            # BOX averages every source pixel: a downscaled photo keeps its colours instead of aliasing. The
+            # picture is squeezed to the square canvas, so a canvas position maps back to the same fraction
+            # of the picture (stage.place starts the object there).
             array = np.asarray(Image.fromarray(array).resize((self.resolution, self.resolution), Image.BOX))
-        return torch.from_numpy(array.astype(np.float32) / 255)[None]
+        return (array.astype(np.float32) / 255)[None]
 
     def _sample_latent(
-        self, text: torch.Tensor, frame: torch.Tensor | None, generator: torch.Generator, count: int = 1
-    ) -> torch.Tensor:
+        self, text: np.ndarray, frame: np.ndarray | None, rng: np.random.Generator, count: int = 1
+    ) -> np.ndarray:
         """`count` window latents (count, latent_dim), each from its own starting noise: Euler integration of
         the guided flow from noise (tau=0) to data (tau=1)."""
         image = self.image_encoder(frame) if frame is not None else None
         steps, guidance = self.config.sample_steps, self.config.guidance
-        condition = self.prior.condition(text, image, 1).expand(count, -1)
+        condition = np.repeat(self.prior.condition(text, image, 1), count, 0)
         if guidance != 1.0:  # guidance is on the caption only; at 1 the unconditioned pass cancels out
-            condition = torch.cat([condition, self.prior.condition(None, image, 1).expand(count, -1)])
-        x = torch.randn(count, self.config.latent_dim, generator=generator) * self.config.sample_temperature
+            condition = np.concatenate([condition, np.repeat(self.prior.condition(None, image, 1), count, 0)])
+        x = rng.standard_normal((count, self.config.latent_dim), dtype=np.float32) * self.config.sample_temperature
         for i in range(steps):
-            tau = torch.full((len(condition),), i / steps)
-            v = self.prior(x.repeat(len(condition) // count, 1), tau, condition)
+            tau = np.full(len(condition), i / steps, dtype=np.float32)
+            v = self.prior(np.tile(x, (len(condition) // count, 1)), tau, condition)
             if guidance != 1.0:
-                v_cond, v_uncond = v.chunk(2)
+                v_cond, v_uncond = np.split(v, 2)
                 v = v_uncond + guidance * (v_cond - v_uncond)
             x = x + v / steps
-        return x * self.z_std + self.z_mean
+        return (x * self.z_std + self.z_mean).astype(np.float32)
 
-    def _pick_by_shape(self, z: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    def _pick_by_shape(self, z: np.ndarray, text: np.ndarray) -> np.ndarray:
         """Of candidate latents z (n, latent_dim), the one whose shape read-out (the linear probe trained with
         the autoencoder) is nearest the shape the caption names: least cross-entropy against the text
         encoder's shape probabilities, so a caption naming no shape leaves the choice nearly free.
@@ -169,36 +156,48 @@ class TinyVideoModel:
         if len(z) == 1:
             return z
         wanted = text[0, FEATURE_SLICES["shape"]]
-        disagreement = -(self.shape_probe(z).log_softmax(-1) * wanted).sum(-1)
+        logits = z @ self.shape_probe["weight"].T + self.shape_probe["bias"]
+        log_probs = logits - logits.max(-1, keepdims=True)
+        log_probs = log_probs - np.log(np.exp(log_probs).sum(-1, keepdims=True))
+        disagreement = -(log_probs * wanted).sum(-1)
         return z[int(disagreement.argmin())][None]
 
-    def _refine_to_frame(self, z: torch.Tensor, frame: torch.Tensor) -> torch.Tensor:
-        """A few gradient steps on z so that the window's first frame D(z, 0) matches the conditioning frame.
+    def _refine_to_frame(self, z: np.ndarray, frame: np.ndarray) -> np.ndarray:
+        """A few Adam steps on z so that the window's first frame D(z, 0) matches the conditioning frame.
 
         The prior places the object from the frame's features only approximately (a pixel or two). Matching
         D(z, 0) to the given image makes the clip start from it; the steps are few and small, so the motion
-        sampled from the prior stays (like reconstruction guidance).
+        sampled from the prior stays (like reconstruction guidance). The gradient is taken by central
+        differences (2 x 32 decodes of one 32x32 frame per step, in one batch): no autograd without torch.
         """
-        z = z.clone().requires_grad_(True)
-        optimiser = torch.optim.Adam([z], lr=self.refine_lr)
-        zero = torch.zeros(1, 1)
-        with torch.enable_grad():
-            for _ in range(self.refine_steps):
-                loss = ((self.decoder(z, zero)[0, 0] - frame[0]) ** 2).mean()
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
-        return z.detach()
+        z = z.astype(np.float64)[0]
+        eps = 1e-3
+        probes = np.concatenate([np.eye(len(z)), -np.eye(len(z))]) * eps
+        zero = np.zeros((2 * len(z), 1), dtype=np.float32)
+        m = np.zeros_like(z)
+        v = np.zeros_like(z)
+        beta1, beta2 = 0.9, 0.999
+        for step in range(1, self.refine_steps + 1):
+            decoded = self.decoder((z + probes).astype(np.float32), zero)[:, 0]
+            loss = ((decoded - frame[0]) ** 2).reshape(len(probes), -1).mean(1).astype(np.float64)
+            grad = (loss[: len(z)] - loss[len(z) :]) / (2 * eps)
+            m = beta1 * m + (1 - beta1) * grad
+            v = beta2 * v + (1 - beta2) * grad**2
+            z = z - self.refine_lr * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + 1e-8)
+        return z.astype(np.float32)[None]
 
-    @torch.no_grad()
     def generate(
         self, prompt: str, *, seconds: float, fps: int, seed: int,
         first_frame: np.ndarray | None = None, progress: Callable[[float], None] | None = None,
+        size: tuple[int, int] | None = None,
     ) -> np.ndarray:
-        """Frames for the prompt: float32 (round(seconds*fps), R, R, 3) in [0, 1].
+        """Frames for the prompt, float32 in [0, 1]: (round(seconds*fps), h, w, 3).
 
-        seed: same seed, same frames (for a given torch version and thread count). first_frame: H x W x 3 uint8
-        (or float in [0, 1]) of any size; the clip starts from it. progress: called with fractions 0..1.
+        size: the output's (width, height): the scene is composed on that whole frame and drawn at
+        DRAW_SHORT_SIDE pixels on its short side with the same aspect (see `stage.low_resolution`). Without
+        it, the model's own square canvas (R x R, wrapping), as the training judge sees it.
+        seed: same seed, same frames. first_frame: H x W x 3 uint8 (or float in [0, 1]) of any size; the
+        clip starts from it. progress: called with fractions 0..1.
         Raises ValueError for a non-positive length or fps, or a malformed first_frame.
         """
         if seconds <= 0 or fps <= 0:
@@ -206,45 +205,102 @@ class TinyVideoModel:
         total = round(seconds * fps)
         if total < 1:
             raise ValueError(f"seconds*fps must give at least one frame, got {seconds}*{fps}")
-        generator = torch.Generator().manual_seed(int(seed))
+        windows = self._windows(prompt, total, fps, seed, first_frame, progress, 0.8 if size else 1.0)
+        if size is None:
+            return self._paint_canvas(windows, total)
+        return self._paint_stage(windows, total, size, stage.Direction.read(prompt), progress)
+
+    def _windows(self, prompt, total, fps, seed, first_frame, progress, share) -> list[dict]:
+        """Sample the chain of window latents; each entry: z, the output frames it covers, their local times
+        and fade weights."""
+        rng = np.random.default_rng(int(seed))
         text = self._text_features(prompt)
         frame = self._prepare_frame(first_frame) if first_frame is not None else None
 
         # 1. Windows overlap: window k spans global time [k*stride, k*stride + 1] (in window lengths) and is
         #    conditioned on the previous window's frame at the start of that span. Frames in an overlap are a
-        #    cross-fade of the two windows, so a small mismatch in where the prior puts the object shows as a
-        #    short blend instead of a jump (measured: jumps 6-9x the median frame-to-frame change without).
+        #    blend of the two windows, so a small mismatch in where the prior puts the object shows as a
+        #    short glide instead of a jump (measured: jumps 6-9x the median frame-to-frame change without).
         stride = 1.0 - self.overlap
         clock = np.arange(total, dtype=np.float64) / fps / self.window_seconds
-        windows = max(1, math.ceil((clock[-1] - 1) / stride - 1e-9) + 1)  # the last one must reach clock[-1]
-        out = np.zeros((total, self.resolution, self.resolution, 3), dtype=np.float32)
-        weight_sum = np.zeros(total, dtype=np.float32)
-
-        # 2. Window by window: sample z conditioned on the caption and the previous window's frame.
-        for k in range(windows):
-            count = self.candidates if self.shape_probe is not None else 1
-            z = self._pick_by_shape(self._sample_latent(text, frame, generator, count), text)
+        count = max(1, math.ceil((clock[-1] - 1) / stride - 1e-9) + 1)  # the last one must reach clock[-1]
+        out = []
+        for k in range(count):
+            candidates = self.candidates if self.shape_probe is not None else 1
+            z = self._pick_by_shape(self._sample_latent(text, frame, rng, candidates), text)
             if k == 0 and first_frame is not None and self.refine_steps > 0:
                 # Only for the caller's image: on chained windows it made colours drift (measured, 0.7 -> 0.3
                 # of 8 s clips keeping their colour), as z chased the blur of the model's own last frame.
                 z = self._refine_to_frame(z, frame)
             local = clock - k * stride
-            index = np.nonzero((local >= 0) & ((local <= 1) | (k == windows - 1)))[0]
-            if k < windows - 1:
+            index = np.nonzero((local >= 0) & ((local <= 1) | (k == count - 1)))[0]
+            if k < count - 1:
                 index = index[local[index] < 1]
             # Fade-in over the overlap (except the first window), fade-out over the next one's (except the last).
             fade = np.ones(len(index), dtype=np.float32)
             if k > 0:
                 fade = np.minimum(fade, local[index] / self.overlap)
-            if k < windows - 1:
+            if k < count - 1:
                 fade = np.minimum(fade, (1 - local[index]) / self.overlap)
-            fade = np.clip(fade, 1e-3, 1).astype(np.float32)
-            times = torch.from_numpy(np.append(np.clip(local[index], 0, None), stride).astype(np.float32))[None]
-            decoded = self.decoder(z, times)[0].clamp(0, 1)
-            out[index] += fade[:, None, None, None] * decoded[:-1].numpy()
-            weight_sum[index] += fade
-            frame = decoded[-1:]  # t = stride: where the next window starts from
+            times = np.clip(local[index], 0, None).astype(np.float32)
+            out.append({"z": z, "index": index, "times": times, "fade": np.clip(fade, 1e-3, 1).astype(np.float32)})
+            # The next window starts from this one's frame at t = stride, on the model's canvas.
+            frame = np.clip(self.decoder(z, np.array([[stride]], np.float32))[0], 0, 1)
             if progress is not None:
-                progress((k + 1) / windows)
-        out /= weight_sum[:, None, None, None]
+                progress(share * (k + 1) / count)
         return out
+
+    def _paint_canvas(self, windows: list[dict], total: int) -> np.ndarray:
+        """The model's own square canvas, windows cross-faded (what the training-time judge reads)."""
+        r = self.resolution
+        out = np.zeros((total, r, r, 3), dtype=np.float32)
+        weight = np.zeros(total, dtype=np.float32)
+        for w in windows:
+            decoded = np.clip(self.decoder(w["z"], w["times"][None])[0], 0, 1)
+            out[w["index"]] += w["fade"][:, None, None, None] * decoded
+            weight[w["index"]] += w["fade"]
+        return out / weight[:, None, None, None]
+
+    def _paint_stage(
+        self, windows: list[dict], total: int, size: tuple[int, int], direction: stage.Direction,
+        progress: Callable[[float], None] | None,
+    ) -> np.ndarray:
+        """Compose the object's path on the whole output frame and paint it once per frame (see stage.py)."""
+        stride = 1.0 - self.overlap
+        # 1. One continuous path: each window's centres shifted by whole canvas widths to continue the last.
+        path = np.zeros((total, 3), dtype=np.float64)
+        radius = np.zeros(total, dtype=np.float64)
+        weight = np.zeros(total, dtype=np.float64)
+        previous_end = None
+        for w in windows:
+            w["look"] = self.decoder.appearance(w["z"], w["times"][None])
+            end = self.decoder.appearance(w["z"], np.array([[stride]], np.float32))["placement"]
+            if previous_end is not None:
+                shift = np.round(previous_end[:2] - w["look"]["placement"][0, :2])
+                w["look"]["placement"][:, :2] += shift
+                end[:, :2] += shift
+            placement = w["look"]["placement"]
+            previous_end = end[0]
+            fade = w["fade"].astype(np.float64)
+            path[w["index"]] += fade[:, None] * placement
+            radius[w["index"]] = np.maximum(radius[w["index"]], self.decoder.outline_radius(w["look"]))
+            weight[w["index"]] += fade
+        path /= weight[:, None]
+        # 2. The path on the stage, then each window's look painted at the shared position and blended.
+        low = stage.low_resolution(size, DRAW_SHORT_SIDE)
+        placed = stage.place(path, radius, low, direction)
+        pixels = stage.grid(low)
+        frames = np.zeros((total, low[1] * low[0], 3), dtype=np.float32)
+        done = 0
+        for w in windows:
+            for start in range(0, len(w["index"]), _PAINT_CHUNK):
+                part = slice(start, start + _PAINT_CHUNK)
+                index = w["index"][part]
+                look = {name: value[part] for name, value in w["look"].items()}
+                painted = self.decoder.paint(look, pixels, placed[index], DRAW_SHORT_SIDE, wrap=False)
+                frames[index] += w["fade"][part, None, None] * painted
+                done += len(index)
+                if progress is not None:
+                    progress(0.8 + 0.2 * done / sum(len(x["index"]) for x in windows))
+        frames /= weight.astype(np.float32)[:, None, None]
+        return np.clip(frames, 0, 1).reshape(total, low[1], low[0], 3)

@@ -9,7 +9,7 @@ Hashing (crc32, stable across runs and machines) means there is no vocabulary fi
 weights; the list of words the model was trained on is kept separately, only to tell users which of their
 words it does not know (`unknown_words`).
 
-Encoder: embeddings -> 2-layer transformer -> one learned-query attention pool per scene attribute -> a
+Encoder (`model.TextEncoder` for training, `infer.TextEncoder` for generating): embeddings -> 2-layer transformer -> one learned-query attention pool per scene attribute -> a
 classification head per attribute. It is pretrained with cross-entropy on the attributes the world knows
 (FACTS.md: learning the text through the video loss alone did not work at this budget), then frozen; its
 softmax outputs and pooled features condition the video prior.
@@ -22,8 +22,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 
-import torch
-from torch import nn
+import numpy as np
 
 from azur.embedded.world import ATTRIBUTES
 
@@ -78,90 +77,27 @@ def _hash(kind: str, piece: str, buckets: int) -> int:
 class Tokens:
     """A batch of tokenised prompts. word and stem: (B, L) ids, pieces: (B, L, P) ids, mask: (B, L) True on words."""
 
-    word: torch.Tensor
-    stem: torch.Tensor
-    pieces: torch.Tensor
-    mask: torch.Tensor
+    word: np.ndarray
+    stem: np.ndarray
+    pieces: np.ndarray
+    mask: np.ndarray
 
 
 def tokenize(prompts: list[str]) -> Tokens:
     """Tokenise prompts; an empty prompt gets one padding position so the encoder still runs."""
     tokenised = [words(p)[:MAX_WORDS] for p in prompts]
     length = max(1, max((len(t) for t in tokenised), default=1))
-    word = torch.zeros(len(prompts), length, dtype=torch.long)
-    stems = torch.zeros(len(prompts), length, dtype=torch.long)
-    pieces = torch.zeros(len(prompts), length, MAX_PIECES, dtype=torch.long)
+    word = np.zeros((len(prompts), length), dtype=np.int64)
+    stems = np.zeros((len(prompts), length), dtype=np.int64)
+    pieces = np.zeros((len(prompts), length, MAX_PIECES), dtype=np.int64)
     for i, ws in enumerate(tokenised):
         for j, w in enumerate(ws):
             word[i, j] = _hash("w", w, WORD_BUCKETS)
             stems[i, j] = _hash("s", stem(w), WORD_BUCKETS)
             padded = f"<{w}>"
             grams = [padded[k : k + 3] for k in range(len(padded) - 2)][:MAX_PIECES]
-            pieces[i, j, : len(grams)] = torch.tensor([_hash("p", g, PIECE_BUCKETS) for g in grams])
+            pieces[i, j, : len(grams)] = [_hash("p", g, PIECE_BUCKETS) for g in grams]
     return Tokens(word=word, stem=stems, pieces=pieces, mask=word > 0)
-
-
-class TextEncoder(nn.Module):
-    """Prompt -> per-attribute logits and pooled features.
-
-    `features()` is what conditions the video prior: the softmax of each attribute head (which object
-    colour, which background colour, ...), nothing else. The first shipped prior also read the four pooled
-    vectors; they carry the phrasing as well as the meaning, and on held-out phrasings that the encoder read
-    right the prior still drew a weak growth: replacing those prompts by a canonical sentence with the same
-    attributes raised judged motion from 75% to 90%. The probabilities are the same whatever the phrasing.
-    """
-
-    def __init__(self, width: int = 96, layers: int = 2, heads: int = 4):
-        super().__init__()
-        self.width = width
-        # Near-zero init: an unseen word's whole-word embedding then adds little noise to its pieces'.
-        self.word_embedding = nn.Embedding(WORD_BUCKETS, width, padding_idx=0)
-        self.piece_embedding = nn.Embedding(PIECE_BUCKETS, width, padding_idx=0)
-        self.stem_embedding = nn.Embedding(WORD_BUCKETS, width, padding_idx=0)
-        nn.init.normal_(self.word_embedding.weight, std=0.02)
-        nn.init.normal_(self.stem_embedding.weight, std=0.02)
-        nn.init.normal_(self.piece_embedding.weight, std=0.02)
-        self.position = nn.Parameter(torch.zeros(MAX_WORDS, width))
-        nn.init.normal_(self.position, std=0.02)
-        block = nn.TransformerEncoderLayer(width, heads, 2 * width, dropout=0.1, batch_first=True, norm_first=True)
-        self.transformer = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
-        self.norm = nn.LayerNorm(width)
-        # One learned query per attribute: the "background" pool learns to look at the word after "fond"/"on a".
-        self.queries = nn.Parameter(torch.randn(len(ATTRIBUTES), width) * 0.1)
-        self.heads = nn.ModuleList(nn.Linear(width, len(values)) for values in ATTRIBUTES.values())
-
-    @property
-    def feature_size(self) -> int:
-        return sum(len(v) for v in ATTRIBUTES.values())
-
-    def forward(
-        self, tokens: Tokens, word_dropout: float = 0.0, piece_dropout: float = 0.0
-    ) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """Returns (logits per attribute, pooled (B, A, width)). Dropouts are for training robustness."""
-        word = self.word_embedding(tokens.word)
-        stems = self.stem_embedding(tokens.stem)
-        if word_dropout > 0:
-            # Dropped independently, so the encoder learns to read a word from its stem or its pieces alone.
-            word = word * (torch.rand(word.shape[:2]) >= word_dropout).unsqueeze(-1)
-            stems = stems * (torch.rand(stems.shape[:2]) >= word_dropout / 2).unsqueeze(-1)
-        piece_mask = (tokens.pieces > 0).float()
-        if piece_dropout > 0:
-            piece_mask = piece_mask * (torch.rand(piece_mask.shape) >= piece_dropout)
-        pieces = (self.piece_embedding(tokens.pieces) * piece_mask.unsqueeze(-1)).sum(2)
-        pieces = pieces / piece_mask.sum(2, keepdim=True).clamp(min=1)
-        x = word + stems + pieces + self.position[: word.shape[1]]
-        pad = ~tokens.mask
-        pad[:, 0] = False  # an empty prompt must still attend to something
-        x = self.norm(self.transformer(x, src_key_padding_mask=pad))
-        scores = torch.einsum("bld,ad->bal", x, self.queries) / self.width**0.5
-        scores = scores.masked_fill(pad.unsqueeze(1), float("-inf"))
-        pooled = torch.einsum("bal,bld->bad", scores.softmax(-1), x)
-        logits = [head(pooled[:, i]) for i, head in enumerate(self.heads)]
-        return logits, pooled
-
-    def features(self, tokens: Tokens) -> torch.Tensor:
-        logits, _ = self(tokens)
-        return torch.cat([lg.softmax(-1) for lg in logits], dim=1)
 
 
 def _feature_slices() -> dict[str, slice]:
