@@ -22,6 +22,11 @@ def train(
     tiny: bool = typer.Option(False, "--tiny", help="The seconds-long preset used by the tests."),
 ) -> None:
     """Train the embedded model from scratch on its procedural world, printing the loss curve."""
+    try:
+        import torch  # noqa: F401  (training is the one thing the embedded model needs PyTorch for)
+    except ImportError:
+        raise UserError("azur train needs PyTorch, which the light install leaves out: "
+                        "pip install 'azur[train]' (see the README).") from None
     from azur.embedded.train import TrainConfig
     from azur.embedded.train import train as run_training
 

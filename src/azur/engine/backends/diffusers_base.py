@@ -497,6 +497,7 @@ def build_backend(spec: ModelSpec, settings: Settings | None = None) -> Diffuser
     not installed."""
     try:
         import diffusers  # noqa: F401
+        import torch  # noqa: F401
     except ImportError:
         raise BackendUnavailable(
             f"Model '{spec.name}' needs the diffusers extra: pip install 'azur[diffusers]'"

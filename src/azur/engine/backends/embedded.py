@@ -46,6 +46,7 @@ class EmbeddedBackend:
             seed=request.seed,
             first_frame=request.first_frame,
             progress=lambda f: progress(f, "sampling"),
+            size=request.size,  # composed on the whole asked frame, at its aspect (embedded/stage.py)
         )
         frames = upscale(low, request.size, request.style)
         if request.first_frame is not None:

@@ -1,0 +1,95 @@
+"""Staging on the asked frame: the object's path fits inside the frame, at a pace that fits the clip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from azur.embedded import stage
+
+
+def _straight_path(frames: int, dx_per_frame: float, x0: float = 0.3, y0: float = 0.6, log_scale: float = -2.0):
+    t = np.arange(frames, dtype=np.float64)
+    return np.stack([x0 + dx_per_frame * t, np.full(frames, y0), np.full(frames, log_scale)], axis=1)
+
+
+def _bounds(placed: np.ndarray, radius: np.ndarray, low: tuple[int, int]):
+    extent = np.array(low, np.float64) / min(low)
+    left = placed[:, 0] - radius
+    right = placed[:, 0] + radius
+    top = placed[:, 1] - radius
+    bottom = placed[:, 1] + radius
+    return left.min(), right.max() - extent[0], top.min(), bottom.max() - extent[1]
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (720, 1280), (720, 720)])
+@pytest.mark.parametrize("seconds", [4, 20])
+def test_a_moving_object_stays_whole_inside_every_frame(size, seconds):
+    # The model moves ~0.2 canvas widths a second: over 20 s that is 4 widths, which the torus hid by wrapping.
+    frames = seconds * 24
+    path = _straight_path(frames, 0.2 / 24)
+    radius = np.full(frames, 0.15)
+    low = stage.low_resolution(size, 48)
+    placed = stage.place(path, radius, low)
+    left, right, top, bottom = _bounds(placed, radius * np.exp(placed[:, 2] - path[:, 2]), low)
+    assert left >= stage.MARGIN - 1e-6 and right <= -stage.MARGIN + 1e-6
+    assert top >= stage.MARGIN - 1e-6 and bottom <= -stage.MARGIN + 1e-6
+    assert np.all(np.diff(placed[:, 0]) > 0), "it keeps moving right, it never jumps back"
+
+
+def test_a_long_clip_crosses_slower_than_a_short_one_and_a_short_one_keeps_the_model_pace():
+    low = stage.low_resolution((1280, 720), 48)
+    short = stage.place(_straight_path(96, 0.2 / 24), np.full(96, 0.12), low)
+    long = stage.place(_straight_path(480, 0.2 / 24), np.full(480, 0.12), low)
+    pace_short = (short[-1, 0] - short[0, 0]) / 95
+    pace_long = (long[-1, 0] - long[0, 0]) / 479
+    assert pace_short == pytest.approx(0.2 / 24, rel=1e-4)  # 4 s at 16:9 fits at the model's own pace
+    assert pace_long < 0.5 * pace_short
+    assert long[-1, 0] - long[0, 0] > 1.0, "the long clip still crosses most of the 1.78-wide frame"
+
+
+def test_the_start_follows_the_model_where_it_fits():
+    low = stage.low_resolution((1280, 720), 48)
+    still = _straight_path(48, 0.0, x0=2.25, y0=-0.5)  # unwrapped torus coordinates: x 0.25, y 0.5 of the canvas
+    placed = stage.place(still, np.full(48, 0.1), low)
+    assert placed[0, 0] == pytest.approx(0.25 * low[0] / low[1], abs=1e-5)
+    assert placed[0, 1] == pytest.approx(0.5, abs=1e-5)
+
+
+def test_speed_and_size_words():
+    assert stage.Direction.read("a red ball moving slowly to the right") == stage.Direction(speed=0.45)
+    assert stage.Direction.read("une petite étoile qui monte rapidement") == stage.Direction(speed=2.0, size=0.7)
+    assert stage.Direction.read("a big square") == stage.Direction(size=1.4)
+    # "plus grand" is growing, which the model reads; it is not a size.
+    assert stage.Direction.read("un carré qui devient plus grand") == stage.Direction()
+    low = stage.low_resolution((1280, 720), 48)
+    path = _straight_path(96, 0.2 / 24)
+    normal = stage.place(path, np.full(96, 0.12), low)
+    slow = stage.place(path, np.full(96, 0.12), low, stage.Direction(speed=0.45))
+    big = stage.place(path, np.full(96, 0.12), low, stage.Direction(size=1.4))
+    assert (slow[-1, 0] - slow[0, 0]) == pytest.approx(0.45 * (normal[-1, 0] - normal[0, 0]), rel=1e-4)
+    assert np.exp(big[0, 2] - normal[0, 2]) == pytest.approx(1.4, rel=1e-4)
+
+
+def test_an_object_too_big_for_the_frame_is_scaled_to_fit():
+    low = stage.low_resolution((720, 1280), 48)
+    path = _straight_path(24, 0.0)
+    placed = stage.place(path, np.full(24, 0.4), low, stage.Direction(size=1.7))
+    radius = 0.4 * np.exp(placed[:, 2] - path[:, 2])
+    assert radius.max() <= 0.5 - stage.MARGIN + 1e-6
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (720, 1280), (480, 480)])
+def test_generated_frames_have_the_output_aspect_and_one_whole_object(shipped_model, size):
+    from scipy import ndimage
+
+    frames = shipped_model.generate("a green star moving left on a black background", seconds=20, fps=6, seed=3,
+                                    size=size)
+    low = stage.low_resolution(size, 48)
+    assert frames.shape == (120, low[1], low[0], 3)
+    background = np.median(frames.reshape(-1, 3), axis=0)
+    for frame in frames:
+        mask = np.linalg.norm(frame - background, axis=-1) > 0.25
+        labels, count = ndimage.label(mask)
+        assert count == 1, "one object, never cut in two nor doubled"
+        assert not (mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any()), "touching no edge"
