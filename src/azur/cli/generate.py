@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from azur.cli.common import UserError, console, progress_bar
+from azur.cli.common import check_output_path, console, progress_bar
 
 
 def register(app: typer.Typer) -> None:
@@ -30,12 +30,9 @@ def generate(
     from azur.media.images import load_image
     from azur.pipeline import make_video
 
-    settings = get_settings()
+    check_output_path(output, ("mp4", "webm"))  # before minutes of work, not after
     container = output.suffix.lower().lstrip(".")
-    if container not in ("mp4", "webm"):
-        raise UserError(f"Output must end in .mp4 or .webm, got '{output.name}'.")
-    if output.parent and not output.parent.exists():
-        raise UserError(f"The folder {output.parent} does not exist.")
+    settings = get_settings()
     first_frame = load_image(image) if image is not None else None
     request = make_request(
         prompt,

@@ -48,7 +48,6 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
     return (
         UserError, InvalidRequest, UnknownModel, InvalidModel, BackendUnavailable, UnreadableImage,
-        FileNotFoundError, PermissionError,
     )
 
 
@@ -61,7 +60,12 @@ def run() -> None:
         sys.exit(130)
     except _user_errors() as exc:
         message = str(exc.args[0]) if exc.args else str(exc)
-        if isinstance(exc, FileNotFoundError) and exc.filename:
-            message = f"No such file: {exc.filename}"
         print(f"azur: {message}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as exc:
+        # A missing input, a full disk, a folder that refuses files: the reason and the path, on one line
+        # (str(exc.args[0]) of an OSError is its bare errno).
+        from azur.cli.common import describe_os_error
+
+        print(f"azur: {describe_os_error(exc)}", file=sys.stderr)
         sys.exit(2)

@@ -18,7 +18,7 @@ from typing import Any
 
 import typer
 
-from azur.cli.common import UserError, console
+from azur.cli.common import UserError, console, output_console
 
 models_app = typer.Typer(help="Install, list and remove open-weight video models.", no_args_is_help=True)
 
@@ -85,9 +85,8 @@ def list_models(as_json: bool = typer.Option(False, "--json", help="Print JSON i
     for row in rows:
         options = ", ".join(f"{k}={v}" for k, v in row["options"].items())
         table.add_row(row["name"], row["family"], row["path"], options)
-    from rich.console import Console
 
-    Console().print(table)
+    output_console().print(table)
 
 
 @models_app.command("remove")

@@ -7,7 +7,7 @@ from datetime import datetime
 import typer
 from rich.table import Table
 
-from azur.cli.common import console, database_session, find_user
+from azur.cli.common import console, database_session, find_user, output_console
 
 plans_app = typer.Typer(help="Plans: monthly quotas, limits, credits and priority.", no_args_is_help=True)
 
@@ -53,6 +53,5 @@ def usage(user: str | None = typer.Argument(None, help="One user (default: every
 
 
 def print_out(renderable) -> None:  # noqa: ANN001 - tables go to stdout, so they can be piped
-    from rich.console import Console
 
-    Console().print(renderable)
+    output_console().print(renderable)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from azur.cli.common import UserError, console, progress_bar
+from azur.cli.common import UserError, check_output_path, console, output_console, progress_bar
 
 
 def register(app: typer.Typer) -> None:
@@ -40,23 +40,45 @@ def train(
 
 def evaluate(
     weights: Path | None = typer.Option(None, "--weights", help="A weights folder (default: the shipped ones)."),
-    prompts: int = typer.Option(200, "--prompts", "-n", min=2, help="Fresh prompts to judge (half French)."),
-    long_clips: int = typer.Option(10, "--long-clips", min=0, help="20-second clips checked for colour drift."),
+    prompts: int = typer.Option(60, "--prompts", "-n", min=1, help="Fresh prompts per size (half French)."),
+    long_clips: int = typer.Option(3, "--long", "--long-clips", min=0, help="20-second clips per size."),
+    sizes: str = typer.Option("854x480,480x854,480x480", "--sizes", help="Output sizes to judge, comma-separated."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the fresh prompts (default: the eval seed)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    save: Path | None = typer.Option(None, "--save", help="Also write the JSON result to this file."),
 ) -> None:
-    """Measure prompt adherence on fresh generated prompts with the pixel judge, and print a table."""
+    """Render fresh prompts through the real backend at real sizes and judge the delivered frames: colours,
+    shape, motion, and whether the object is whole; prints a table per size against the targets."""
     from azur.embedded.eval import EVAL_SEED, print_table
     from azur.embedded.eval import evaluate as run_eval
-    from azur.embedded.sample import TinyVideoModel
+    from azur.engine.request import parse_size
 
-    if weights is not None and not (weights / "model.npz").is_file():
-        raise UserError(f"{weights} holds no model.npz: train one with `azur train --out {weights}`.")
-    model = TinyVideoModel.load(weights)
+    chosen = [parse_size(text) for text in sizes.split(",") if text.strip()]
+    if not chosen:
+        raise UserError("--sizes names no size: give e.g. 854x480,480x854,480x480.")
+    if save is not None:
+        check_output_path(save)
+    backend = _backend(weights)
     with progress_bar("Evaluating") as update:
-        result = run_eval(model, prompts, EVAL_SEED if seed is None else seed, long_clips=long_clips,
-                          progress=lambda f: update(f, "judging"))
+        result = run_eval(backend, prompts, EVAL_SEED if seed is None else seed, sizes=chosen,
+                          long_clips=long_clips, progress=lambda f: update(f, "judging"))
+    text = json.dumps(result, indent=1, ensure_ascii=False)
+    if save is not None:
+        save.write_text(text + "\n")
     if as_json:
-        print(json.dumps(result, indent=2))
+        print(text)
     else:
-        print_table(result)
+        print_table(result, console=output_console())
+
+
+def _backend(weights: Path | None):  # noqa: ANN202 - an EmbeddedBackend
+    from azur.engine.backends.embedded import EmbeddedBackend
+
+    backend = EmbeddedBackend()
+    if weights is not None:
+        from azur.embedded.sample import TinyVideoModel
+
+        if not (weights / "model.npz").is_file():
+            raise UserError(f"{weights} holds no model.npz: train one with `azur train --out {weights}`.")
+        backend.model = TinyVideoModel.load(weights)
+    return backend

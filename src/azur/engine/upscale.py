@@ -1,14 +1,21 @@
 """Clean upscaling of low-resolution frames of flat scenes, with the style presets applied on the way.
 
-The embedded model draws 32x32 frames: a plain background and an object. Blowing them up with a plain
-bicubic filter gives blurred, faceted shapes at 1080p. Instead each frame is explained as two tones
-(background colour, object colour) and a coverage map ``alpha``; only ``alpha`` is interpolated, then
-re-sharpened to an edge about a pixel and a half wide at the output size, and the frame is recomposed.
-Clips that two tones do not explain (an uploaded photograph used as a first frame) fall back to bicubic.
+The embedded model draws small frames (32 pixels on the short side): a plain background and an object.
+Blowing them up with a plain bicubic filter gives blurred, faceted shapes at 1080p. Instead each frame is
+explained as two tones (background colour, object colour) and a coverage map ``alpha``; only ``alpha`` is
+interpolated (bicubic), then re-sharpened to an edge about a pixel and a half wide at the output size, and
+the frame is recomposed. Clips that two tones do not explain (an uploaded photograph used as a first frame)
+fall back to plain bicubic.
 
-The scene is square; a wide or tall output shows it in the middle and extends the plain background to
-the edges, so shapes keep their proportions. Only the pixels around the object are recomposed per frame:
-the background canvas is made once per colour, which keeps a 1080p encode fast.
+Geometry: the low-resolution frame is the whole output frame. Frames of the output's aspect (57x32 for
+16:9, 32x57 for 9:16, 32x32 for 1:1) fill it exactly; a frame of another aspect is scaled to cover it
+(one scale for both axes, so shapes keep their proportions) and centred, the overflow cropped. Nothing is
+inset and no band of background is added.
+
+Only the pixels around the object are interpolated and recomposed per frame: the background canvas is made
+once per colour, which keeps a 1080p encode fast. Interpolation is NumPy only (no PyTorch): separable cubic
+convolution weights, the same kernel (a = -0.75, half-pixel centres, clamped borders) as PyTorch's
+``F.interpolate(mode="bicubic", align_corners=False)`` that it replaces.
 """
 
 from __future__ import annotations
@@ -17,10 +24,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-_CHUNK_PIXELS = 24_000_000  # alpha values interpolated at once (bounds memory at 1080p)
+CUBIC_A = -0.75  # the cubic convolution kernel's parameter, as in PyTorch and OpenCV
+# Low-resolution coverage below this is treated as none: its interpolated value stays under one 8-bit level.
+_NO_COVERAGE = 1.0 / 512.0
 
 
 @dataclass
@@ -91,7 +98,8 @@ def _compose(
 ) -> None:
     """Paint the object whose sharpened coverage is ``alpha`` onto ``canvas`` (in place).
 
-    ``raw`` is the coverage before sharpening, whose gentle slope gives the cartoon outline its width.
+    ``alpha`` and ``raw`` cover the canvas region starting at ``offset`` (row, column). ``raw`` is the
+    coverage before sharpening, whose gentle slope gives the cartoon outline its width.
     """
     covered = np.maximum(alpha, raw) > 1.0 / 255.0
     ys, xs = np.flatnonzero(covered.any(axis=1)), np.flatnonzero(covered.any(axis=0))
@@ -124,8 +132,8 @@ def _compose(
         paint = np.clip(paint, 0.0, 1.0)
     out = region * (1.0 - a[..., None]) + paint * a[..., None]
     if style == "cartoon":
-        # An ink outline where coverage crosses one half, about 4 output pixels wide at 720p.
-        outline_px = max(2.0, canvas.shape[0] / 180.0)
+        # An ink outline where coverage crosses one half, about 4 output pixels wide at 720p (short side).
+        outline_px = max(2.0, min(canvas.shape[:2]) / 180.0)
         r = raw[y0:y1, x0:x1]
         band = np.clip(1.5 - np.abs(r - 0.5) * 2.0 * scale / outline_px, 0.0, 1.0)
         ink = np.array([0.08, 0.08, 0.1], np.float32) if fg.mean() > 0.2 else np.array([0.85, 0.85, 0.85], np.float32)
@@ -133,19 +141,73 @@ def _compose(
     canvas[oy + y0 : oy + y1, ox + x0 : ox + x1] = (np.clip(out, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
+@dataclass(frozen=True)
+class CubicTaps:
+    """How one axis of ``low`` pixels is resampled to ``out`` pixels: each output pixel is the sum of four
+    input pixels ``index`` (out, 4) times ``weight`` (out, 4)."""
+
+    index: np.ndarray
+    weight: np.ndarray
+
+    def rows(self, values: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Output rows start..stop of ``values`` (low, ...) resampled along its first axis."""
+        index, weight = self.index[start:stop], self.weight[start:stop]
+        extra = (1,) * (values.ndim - 1)
+        return sum(weight[:, k].reshape(-1, *extra) * values[index[:, k]] for k in range(4))
+
+    def columns(self, values: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Output columns start..stop of ``values`` (rows, low) resampled along its second axis."""
+        index, weight = self.index[start:stop], self.weight[start:stop]
+        return sum(weight[:, k] * values[:, index[:, k]] for k in range(4))
+
+    def reached(self, covered: np.ndarray) -> tuple[int, int] | None:
+        """The output range (start, stop) that input pixels marked in ``covered`` (low,) contribute to."""
+        hit = np.flatnonzero((covered[self.index] & (self.weight != 0)).any(axis=1))
+        return (int(hit[0]), int(hit[-1]) + 1) if hit.size else None
+
+
+def cubic_taps(low: int, out: int, scale: float) -> CubicTaps:
+    """Resample one axis of ``low`` pixels to ``out`` pixels at ``scale`` output pixels per input pixel,
+    centred.
+
+    With ``scale == out / low`` this is PyTorch's bicubic upsampling (align_corners=False) exactly; a larger
+    scale crops both ends evenly (the cover fit of a frame of another aspect).
+    """
+    start = (low - out / scale) / 2.0  # source coordinate of the output's left edge
+    real = start + (np.arange(out, dtype=np.float64) + 0.5) / scale - 0.5
+    floor = np.floor(real)
+    t = real - floor
+    a = CUBIC_A
+
+    def near(x: np.ndarray) -> np.ndarray:  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x: np.ndarray) -> np.ndarray:  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    index = np.clip(floor.astype(np.int64)[:, None] + np.arange(-1, 3), 0, low - 1)  # borders repeat the edge
+    weight = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=1)
+    return CubicTaps(index, weight.astype(np.float32))
+
+
 def upscale(frames: np.ndarray, size: tuple[int, int], style: str = "flat") -> Iterator[np.ndarray]:
-    """Yield each low-resolution frame (N, R, R, 3; float in [0, 1]) at ``size`` (width, height), uint8.
+    """Yield each low-resolution frame (N, h, w, 3; float in [0, 1]; any aspect) at ``size`` (width,
+    height) as uint8 (height, width, 3), the frame covering the whole output (see the module's doc).
 
     ``style`` is one of :data:`azur.engine.request.STYLES`: ``flat`` (crisp plain colours),
     ``cartoon`` (saturated colours and an ink outline) or ``soft`` (soft edges, shading, paper grain).
+    Raises ValueError when frames are not (N, h, w, 3).
     """
+    frames = np.asarray(frames, dtype=np.float32)
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"expected frames of shape (N, h, w, 3), got {frames.shape}")
     width, height = size
-    side = min(width, height)
-    offset = ((height - side) // 2, (width - side) // 2)
-    low = frames.shape[1]
-    scale = side / low
-    # Sharpening gain: the interpolated edge spans about `scale` pixels; keep ~1.5 (soft: ~side/60).
-    edge_px = max(side / 60.0, 1.5) if style == "soft" else 1.5
+    low_h, low_w = frames.shape[1:3]
+    scale = max(width / low_w, height / low_h)  # cover: the frame fills the output, the overflow is cropped
+    rows = cubic_taps(low_h, height, scale)
+    cols = cubic_taps(low_w, width, scale)
+    # Sharpening gain: the interpolated edge spans about `scale` pixels; keep ~1.5 (soft: ~short side/60).
+    edge_px = max(min(width, height) / 60.0, 1.5) if style == "soft" else 1.5
     gain = max(scale / edge_px, 1.0)
     cache: dict = {}
     background = clip_background(frames)
@@ -153,33 +215,23 @@ def upscale(frames: np.ndarray, size: tuple[int, int], style: str = "flat") -> I
     # One way for the whole clip: switching per frame would make the odd frame (a cross-fade between two
     # windows, say) jump from crisp to blurred. Photographs (an uploaded first frame) go the bicubic way.
     two_tone = sum(t.fits for t, _ in analysed) >= 0.5 * len(analysed)
-    chunk = max(1, _CHUNK_PIXELS // (side * side))
-    for start in range(0, len(frames), chunk):
-        part = analysed[start : start + chunk]
+    for frame, (tones, alpha) in zip(frames, analysed):
         if not two_tone:
-            for i in range(len(part)):
-                yield _bicubic(frames[start + i], width, height, side, offset)
+            yield _bicubic(frame, rows, cols)
             continue
-        alphas = torch.from_numpy(np.stack([a for _, a in part]))[:, None]
-        with torch.no_grad():
-            raw = F.interpolate(alphas, size=(side, side), mode="bicubic", align_corners=False)[:, 0]
-            big = ((raw - 0.5) * gain + 0.5).clamp_(0.0, 1.0).numpy()
-            raw = raw.clamp_(0.0, 1.0).numpy()
-        for i, (tones, _) in enumerate(part):
-            canvas = _background(style, tones.background, height, width, cache).copy()
-            _compose(canvas, big[i], raw[i], tones, style, offset, scale)
-            yield canvas
+        canvas = _background(style, tones.background, height, width, cache).copy()
+        covered = alpha > _NO_COVERAGE
+        y_range, x_range = rows.reached(covered.any(axis=1)), cols.reached(covered.any(axis=0))
+        if y_range is not None and x_range is not None:  # else nothing of the object is in the output
+            (y0, y1), (x0, x1) = y_range, x_range
+            raw = cols.columns(rows.rows(alpha, y0, y1), x0, x1)
+            big = np.clip((raw - 0.5) * gain + 0.5, 0.0, 1.0)
+            _compose(canvas, big, np.clip(raw, 0.0, 1.0), tones, style, (y0, x0), scale)
+        yield canvas
 
 
-def _bicubic(frame: np.ndarray, width: int, height: int, side: int, offset: tuple[int, int]) -> np.ndarray:
-    """Plain bicubic enlargement, for frames that are not two flat tones."""
-    t = torch.from_numpy(np.ascontiguousarray(frame.transpose(2, 0, 1)))[None]
-    with torch.no_grad():
-        big = F.interpolate(t, size=(side, side), mode="bicubic", align_corners=False)[0]
-    square = (big.clamp(0, 1).permute(1, 2, 0).numpy() * 255.0 + 0.5).astype(np.uint8)
-    edge = np.median(np.concatenate([square[0], square[-1], square[:, 0], square[:, -1]]), axis=0)
-    canvas = np.empty((height, width, 3), np.uint8)
-    canvas[:] = edge.astype(np.uint8)
-    oy, ox = offset
-    canvas[oy : oy + side, ox : ox + side] = square
-    return canvas
+def _bicubic(frame: np.ndarray, rows: CubicTaps, cols: CubicTaps) -> np.ndarray:
+    """Plain bicubic enlargement over the whole output, for frames that are not two flat tones."""
+    tall = rows.rows(frame, 0, len(rows.index))  # (height, w, 3)
+    big = np.stack([cols.columns(tall[..., c], 0, len(cols.index)) for c in range(3)], axis=-1)
+    return (np.clip(big, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
