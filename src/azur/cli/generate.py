@@ -36,7 +36,7 @@ def generate(
         raise UserError(f"Output must end in .mp4 or .webm, got '{output.name}'.")
     if output.parent and not output.parent.exists():
         raise UserError(f"The folder {output.parent} does not exist.")
-    first_frame = load_image(image) if image is not None else None
+    first_frame = load_image(image, settings.media) if image is not None else None
     request = make_request(
         prompt,
         seconds=seconds,

@@ -1,0 +1,142 @@
+"""Opening untrusted images and videos within limits: measured from their headers before anything is
+decoded, and held again while decoding, since headers can lie.
+
+A small file can declare a huge picture: an 88 KB PNG of 9500x9500 decodes to 270 MB, and a 200 KB H.264 file
+of 8192x8192 makes FFmpeg allocate over 150 MB just to probe it. So every image or video that a user sends,
+names, or hands to the CLI is opened here, by :func:`load_image` and :func:`open_video`, against
+:class:`~azur.config.MediaLimits`; anything over them, or not readable at all, raises :class:`UnreadableImage` /
+:class:`UnreadableVideo` (which the API answers as 400 ``invalid_image`` / ``invalid_video``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from azur.config import MediaLimits
+
+DEFAULT_LIMITS = MediaLimits()
+
+# Formats Pillow may use for uploads. Its other plugins (EPS runs Ghostscript, TIFF and PSD have had their
+# share of decoder bugs) are more surface than a first frame needs.
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+
+# FFmpeg's own cap on the pixels of a decoded picture (AVCodecContext.max_pixels), applied to the trial
+# decoding of avformat_find_stream_info as well as to ours. Decoders check it on the picture padded to their
+# stride (up to 64 columns) and macroblocks (up to 16 rows), hence the slack beyond max_video_pixels.
+_PADDING = 128
+
+# Frame threads each hold their own pictures; more threads than this buys little speed on one clip.
+DECODER_THREADS = 4
+
+
+class UnreadableImage(ValueError):
+    """The bytes or file are not an image Azur can read, or declare more pixels than it accepts."""
+
+
+class UnreadableVideo(ValueError):
+    """The bytes or file are not a video Azur can read, or declare more than it accepts."""
+
+
+def load_image(source: bytes | str | Path, limits: MediaLimits = DEFAULT_LIMITS) -> np.ndarray:
+    """Decode an image (PNG, JPEG, WebP, GIF, BMP; the first frame of an animation) into an RGB uint8 array,
+    after checking its declared size against ``limits``. Raises :class:`UnreadableImage`."""
+    name = "the upload" if isinstance(source, bytes) else Path(source).name
+    try:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    except OSError as exc:
+        raise UnreadableImage(f"Cannot read {name} ({exc.strerror or exc.__class__.__name__}).") from None
+    try:
+        # Image.open reads only the header: nothing is decoded before load().
+        with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as img:
+            check_image_size(img.size, limits)
+            img.load()
+            return np.asarray(img.convert("RGB"))
+    except UnreadableImage:
+        raise
+    except Image.DecompressionBombError:  # Pillow's own cap, hit in open() by sizes far past ours
+        raise UnreadableImage(f"The image declares more than {limits.max_image_pixels} pixels, "
+                              "the most accepted (e.g. 4096x4096).") from None
+    except UnidentifiedImageError:
+        raise UnreadableImage(f"Cannot read {name} as an image; accepted formats: {', '.join(IMAGE_FORMATS)}.") from None
+    except Exception as exc:  # noqa: BLE001 - a decoder fed hostile bytes can raise anything (truncated, bomb, ...)
+        raise UnreadableImage(f"Cannot read {name} as an image ({exc.__class__.__name__}).") from None
+
+
+def check_image_size(size: tuple[int, int], limits: MediaLimits = DEFAULT_LIMITS) -> None:
+    width, height = size
+    if width < 1 or height < 1 or width * height > limits.max_image_pixels:
+        raise UnreadableImage(f"The image is {width}x{height} pixels; at most {limits.max_image_pixels} pixels "
+                              f"(e.g. 4096x4096) are accepted.")
+
+
+def open_video(source: bytes | str | Path, limits: MediaLimits = DEFAULT_LIMITS) -> av.container.InputContainer:
+    """Open a video for reading, with FFmpeg's decoders capped at ``limits``, after checking what its headers
+    declare (frame size, frame count, duration). Raises :class:`UnreadableVideo` (or FileNotFoundError)."""
+    name = "the upload" if isinstance(source, bytes) else str(source)
+    if not isinstance(source, bytes) and not Path(source).is_file():
+        raise FileNotFoundError(2, "No such file", str(source))
+    cap = {"max_pixels": str(limits.max_video_pixels + _PADDING * limits.max_video_side)}
+    try:
+        container = av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source), options=cap)
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise UnreadableVideo(f"Cannot read {name} as a video ({exc.__class__.__name__}).") from None
+    try:
+        if not container.streams.video:
+            raise UnreadableVideo(f"{name} has no video track.")
+        stream = container.streams.video[0]
+        check_video_header(stream.codec_context.width, stream.codec_context.height, stream.frames,
+                           declared_seconds(container, stream), limits)
+        stream.codec_context.options = dict(cap)
+        stream.codec_context.thread_count = min(DECODER_THREADS, os.cpu_count() or 1)
+    except BaseException:
+        container.close()
+        raise
+    return container
+
+
+def declared_seconds(container: av.container.InputContainer, stream: av.VideoStream) -> float:
+    """The duration the stream (else the container) declares; 0.0 when neither does."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return 0.0
+
+
+def check_video_header(width: int, height: int, frames: int, seconds: float,
+                       limits: MediaLimits = DEFAULT_LIMITS) -> None:
+    if width < 1 or height < 1:
+        raise UnreadableVideo("The video declares no frame size.")
+    if max(width, height) > limits.max_video_side or width * height > limits.max_video_pixels:
+        raise UnreadableVideo(f"The video is {width}x{height}; at most {limits.max_video_side} pixels a side and "
+                              f"{limits.max_video_pixels} pixels a frame (e.g. 3840x2160) are accepted.")
+    if frames > limits.max_video_frames:
+        raise UnreadableVideo(f"The video has {frames} frames; at most {limits.max_video_frames} are accepted.")
+    if seconds > limits.max_video_seconds:
+        raise UnreadableVideo(f"The video lasts {seconds:.0f} s; at most {limits.max_video_seconds:.0f} s are accepted.")
+
+
+def decode_within(container: av.container.InputContainer, stream: av.VideoStream,
+                  limits: MediaLimits = DEFAULT_LIMITS) -> Iterator[av.VideoFrame]:
+    """``container.decode(stream)``, stopped with :class:`UnreadableVideo` once the frames decoded pass the
+    limits that the header was checked against (a header can understate its frame count or duration)."""
+    count = 0
+    try:
+        for frame in container.decode(stream):
+            count += 1
+            if count > limits.max_video_frames:
+                raise UnreadableVideo(f"The video holds more than {limits.max_video_frames} frames.")
+            if frame.time is not None and frame.time > limits.max_video_seconds:
+                raise UnreadableVideo(f"The video lasts more than {limits.max_video_seconds:.0f} s.")
+            if max(frame.width, frame.height) > limits.max_video_side:
+                raise UnreadableVideo(f"A frame of the video is {frame.width}x{frame.height}, over the limit.")
+            yield frame
+    except av.error.FFmpegError as exc:
+        raise UnreadableVideo(f"The video is damaged and cannot be decoded ({exc.__class__.__name__}).") from None

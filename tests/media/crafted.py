@@ -1,0 +1,47 @@
+"""Hostile media built by the tests: small files that declare huge pictures or lie about their length."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import av
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def forged_png(width: int, height: int, *, rows: int | None = None) -> bytes:
+    """A greyscale PNG whose IHDR (valid CRC) declares ``width`` x ``height``; its IDAT holds ``rows`` rows of
+    black (all of them by default), which zlib shrinks about a thousandfold: 9500x9500 is ~88 KB."""
+    rows = height if rows is None else rows
+    compressor = zlib.compressobj(9)
+    row = b"\0" * (width + 1)  # filter byte + one byte a pixel
+    block = row * max(1, (1 << 22) // len(row))
+    parts, left = [], rows
+    while left > 0:
+        n = min(left, len(block) // len(row))
+        parts.append(compressor.compress(block[: n * len(row)]))
+        left -= n
+    parts.append(compressor.flush())
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", b"".join(parts)) + _chunk(b"IEND", b"")
+
+
+def h264_video(width: int, height: int, frames: int = 3, *, container: str = "mp4") -> bytes:
+    """A black H.264 clip at the lowest quality: 8192x8192 x 3 frames is ~200 KB."""
+    buf = io.BytesIO()
+    with av.open(buf, "w", format=container) as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"crf": "51", "preset": "ultrafast"}
+        frame = av.VideoFrame(width, height, "yuv420p")
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        for i in range(frames):
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return buf.getvalue()
