@@ -10,7 +10,7 @@ import openai
 import pytest
 from PIL import Image
 from tests.conftest import AzurServer, assert_openai_error
-from tests.media.crafted import forged_png, h264_video
+from tests.media.crafted import forged_png, h264_video, sample_table_bomb
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,8 @@ def test_crafted_images_and_videos_are_refused_from_their_headers(server):
     big = h264_video(8192, 8192)  # ~200 KB; probing it alone used to cost 150 MB, decoding it ~1 GB
     for call in (lambda v: client.videos.extend(prompt="more", seconds="8", video=v),
                  lambda v: client.videos.edit(prompt="again", video=v)):
-        for upload in (("big.mp4", big, "video/mp4"), ("junk.mp4", b"\0\0\0\x18ftypisom" + b"\xff" * 800, "video/mp4")):
+        for upload in (("big.mp4", big, "video/mp4"), ("index.mp4", sample_table_bomb(50_000_000), "video/mp4"),
+                       ("junk.mp4", b"\0\0\0\x18ftypisom" + b"\xff" * 800, "video/mp4")):
             with pytest.raises(openai.BadRequestError) as caught:
                 call(upload)
             error = assert_openai_error(caught.value, 400, code="invalid_video", param="video")

@@ -30,6 +30,21 @@ def forged_png(width: int, height: int, *, rows: int | None = None) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", b"".join(parts)) + _chunk(b"IEND", b"")
 
 
+def sample_table_bomb(samples: int) -> bytes:
+    """A one-frame MP4 (~1.4 KB) whose sample tables claim ``samples`` frames of one byte each: no bytes back
+    them, yet FFmpeg's demuxer indexes every one when opening the file (50 million: 1.7 GB)."""
+    data = bytearray(h264_video(64, 64, frames=1))
+
+    def box(kind: bytes) -> int:
+        return data.index(kind) + 4  # the box's payload, after its size and type
+
+    stsz, stsc, stts = box(b"stsz"), box(b"stsc"), box(b"stts")
+    data[stsz + 4:stsz + 12] = struct.pack(">II", 1, samples)  # constant size 1, sample count
+    data[stsc + 12:stsc + 16] = struct.pack(">I", samples)  # first entry's samples per chunk
+    data[stts + 8:stts + 12] = struct.pack(">I", samples)  # first entry's sample count
+    return bytes(data)
+
+
 def h264_video(width: int, height: int, frames: int = 3, *, container: str = "mp4") -> bytes:
     """A black H.264 clip at the lowest quality: 8192x8192 x 3 frames is ~200 KB."""
     buf = io.BytesIO()

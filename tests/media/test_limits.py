@@ -12,7 +12,7 @@ from PIL import Image
 from azur.config import MediaLimits
 from azur.media.images import UnreadableImage, load_image
 from azur.media.read import UnreadableVideo, first_frame, iter_frames, last_frame, probe_video
-from tests.media.crafted import forged_png, h264_video
+from tests.media.crafted import forged_png, h264_video, sample_table_bomb
 
 
 def peak_rss_mb() -> int:
@@ -104,3 +104,15 @@ def test_decoding_stops_at_the_limit_when_the_header_says_nothing() -> None:
 def test_garbage_is_an_unreadable_video(data: bytes) -> None:
     with pytest.raises(UnreadableVideo):
         probe_video(data)
+
+
+def test_sample_table_bomb_is_refused_before_ffmpeg_indexes_it() -> None:
+    bomb = sample_table_bomb(50_000_000)
+    assert len(bomb) < 2000
+    before = peak_rss_mb()
+    for read in (probe_video, first_frame):
+        with pytest.raises(UnreadableVideo, match="sample tables"):
+            read(bomb)
+    assert peak_rss_mb() - before < 50
+    # The same file with an honest count is read as usual.
+    assert probe_video(sample_table_bomb(1)).frame_count == 1

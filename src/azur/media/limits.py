@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import numpy as np
@@ -34,6 +36,16 @@ _PADDING = 128
 
 # Frame threads each hold their own pictures; more threads than this buys little speed on one clip.
 DECODER_THREADS = 4
+
+# MP4/MOV sample tables may declare a sample count without the bytes to back it (a constant sample size),
+# and FFmpeg's demuxer allocates an index entry for each while opening the file: a 1.4 KB file declaring
+# 50 million samples costs 1.7 GB. Samples of all tracks together may number this many times the frames
+# allowed (audio packets outnumber video frames about two to one).
+SAMPLES_PER_FRAME = 16
+_ISO_FIRST_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"moof", b"styp"}
+_ISO_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"moof", b"traf", b"mvex", b"edts"}
+_DATA_HANDLERS = {b"alis", b"url ", b"rsrc"}  # QuickTime's data references, not a kind of track
+_ISO_MAX_BOXES = 100_000  # a real file has hundreds; millions of empty boxes would only cost us time
 
 
 class UnreadableImage(ValueError):
@@ -84,6 +96,11 @@ def open_video(source: bytes | str | Path, limits: MediaLimits = DEFAULT_LIMITS)
         raise FileNotFoundError(2, "No such file", str(source))
     cap = {"max_pixels": str(limits.max_video_pixels + _PADDING * limits.max_video_side)}
     try:
+        with io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb") as file:
+            check_sample_tables(file, limits)
+    except OSError as exc:
+        raise UnreadableVideo(f"Cannot read {name} ({exc.strerror or exc.__class__.__name__}).") from None
+    try:
         container = av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source), options=cap)
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise UnreadableVideo(f"Cannot read {name} as a video ({exc.__class__.__name__}).") from None
@@ -99,6 +116,102 @@ def open_video(source: bytes | str | Path, limits: MediaLimits = DEFAULT_LIMITS)
         container.close()
         raise
     return container
+
+
+def check_sample_tables(file: BinaryIO, limits: MediaLimits = DEFAULT_LIMITS) -> None:
+    """Refuse an MP4/MOV whose sample tables declare more samples than ``limits`` allow, reading only box
+    headers and counts (see SAMPLES_PER_FRAME). Files of other formats pass untouched."""
+    file.seek(0, io.SEEK_END)
+    size = file.tell()
+    file.seek(4)
+    if file.read(4) not in _ISO_FIRST_BOXES:
+        return
+    budget = limits.max_video_frames * SAMPLES_PER_FRAME
+    total = 0
+    for track in _iso_tracks(file, 0, size, [0]):
+        total += track
+        if total > budget:
+            raise UnreadableVideo(f"The video's sample tables declare over {budget} samples; at most "
+                                  f"{limits.max_video_frames} frames are accepted.")
+
+
+def _iso_boxes(file: BinaryIO, start: int, end: int, seen: list[int]) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload start, box end) of the boxes between ``start`` and ``end``; ``seen`` counts them all."""
+    offset = start
+    while offset + 8 <= end:
+        seen[0] += 1
+        if seen[0] > _ISO_MAX_BOXES:
+            raise UnreadableVideo(f"The video holds more than {_ISO_MAX_BOXES} boxes.")
+        file.seek(offset)
+        header = file.read(8)
+        if len(header) < 8:
+            return
+        length, kind = struct.unpack(">I4s", header)
+        body = offset + 8
+        if length == 1:
+            large = file.read(8)
+            if len(large) < 8:
+                return
+            length, body = struct.unpack(">Q", large)[0], offset + 16
+        elif length == 0:
+            length = end - offset
+        if length < body - offset:
+            return  # a broken box: FFmpeg will say so
+        yield kind, body, min(end, offset + length)
+        offset += length
+
+
+def _iso_tracks(file: BinaryIO, start: int, end: int, seen: list[int], depth: int = 0) -> Iterator[int]:
+    """For each track (trak) and fragment run (trun), the samples FFmpeg will index."""
+    if depth > 8:
+        return
+    for kind, body, box_end in _iso_boxes(file, start, end, seen):
+        if kind == b"trak":
+            yield _indexed_samples(file, body, box_end, seen)
+        elif kind == b"cmov":  # a zlib-compressed moov: its tables cannot be counted without inflating them
+            raise UnreadableVideo("Compressed QuickTime headers (cmov) are not accepted.")
+        elif kind == b"trun":
+            file.seek(body + 4)  # version and flags
+            yield _uint32(file)
+        elif kind in _ISO_CONTAINERS:
+            yield from _iso_tracks(file, body, box_end, seen, depth + 1)
+
+
+def _indexed_samples(file: BinaryIO, start: int, end: int, seen: list[int]) -> int:
+    # Like FFmpeg, the last sample-size and time-to-sample boxes of a track count; every handler box is kept,
+    # since any of them may set the track's kind.
+    handlers: set[bytes] = set()
+    sizes = times = None
+
+    def walk(begin: int, stop: int, depth: int) -> None:
+        nonlocal sizes, times
+        for kind, body, box_end in _iso_boxes(file, begin, stop, seen):
+            if kind == b"hdlr":
+                file.seek(body + 8)  # version/flags, pre-defined
+                handlers.add(file.read(4))
+            elif kind in (b"stsz", b"stz2"):
+                sizes = body
+            elif kind == b"stts":
+                times = body
+            elif kind in _ISO_CONTAINERS and depth < 6:
+                walk(body, box_end, depth + 1)
+
+    walk(start, end, 0)
+    if sizes is None:
+        return 0
+    file.seek(sizes + 8)  # version/flags, then the sample size (stsz) or field size (stz2)
+    samples = _uint32(file)
+    if times is not None and handlers - _DATA_HANDLERS == {b"soun"}:
+        file.seek(times + 4)
+        entries, _count, delta = _uint32(file), _uint32(file), _uint32(file)
+        if entries == 1 and delta == 1:
+            return 0  # uncompressed audio: FFmpeg indexes it a chunk at a time (chunks are real bytes)
+    return samples
+
+
+def _uint32(file: BinaryIO) -> int:
+    data = file.read(4)
+    return struct.unpack(">I", data)[0] if len(data) == 4 else 0
 
 
 def declared_seconds(container: av.container.InputContainer, stream: av.VideoStream) -> float:
