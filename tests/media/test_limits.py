@@ -4,6 +4,7 @@ stops at the limits even when the headers understate them. Memory is read from /
 from __future__ import annotations
 
 import io
+import random
 
 import numpy as np
 import pytest
@@ -116,3 +117,47 @@ def test_sample_table_bomb_is_refused_before_ffmpeg_indexes_it() -> None:
     assert peak_rss_mb() - before < 50
     # The same file with an honest count is read as usual.
     assert probe_video(sample_table_bomb(1)).frame_count == 1
+
+
+def _mutations(seed: bytes, rng: random.Random, count: int) -> list[bytes]:
+    """``count`` copies of ``seed``, each with a few bytes overwritten: random bytes, or large sizes."""
+    out = []
+    for _ in range(count):
+        data = bytearray(seed)
+        for _ in range(rng.randint(1, 8)):
+            i = rng.randrange(len(data))
+            data[i:i + 4] = rng.choice([bytes([rng.randrange(256)]), b"\x7f\xff\xff\xff",
+                                        bytes([0xFF, 0xFF, rng.randrange(256), rng.randrange(256)])])
+        out.append(bytes(data))
+    return out
+
+
+def test_mutated_files_fail_only_as_unreadable_and_stay_small() -> None:
+    rng = random.Random(13)
+    videos = [h264_video(64, 48, frames=10, container=c) for c in ("mp4", "matroska", "avi", "mpegts")]
+    images = []
+    for fmt in ("PNG", "JPEG", "WEBP", "GIF"):
+        buf = io.BytesIO()
+        Image.new("RGB", (64, 48), (10, 200, 30)).save(buf, format=fmt)
+        images.append(buf.getvalue())
+    before = peak_rss_mb()
+    tried = 0
+    for seed in videos:
+        for data in _mutations(seed, rng, 100):
+            tried += 1
+            try:
+                probe_video(data)
+                first_frame(data)
+                last_frame(data)
+            except UnreadableVideo:
+                pass
+    for seed in images:
+        for data in _mutations(seed, rng, 100):
+            tried += 1
+            try:
+                load_image(data)
+            except UnreadableImage:
+                pass
+    assert tried == 800
+    # A mutated header may declare up to the pixel budget (16.7 Mpx), never more.
+    assert peak_rss_mb() - before < 200

@@ -1,8 +1,9 @@
 """Opening untrusted images and videos within limits: measured from their headers before anything is
 decoded, and held again while decoding, since headers can lie.
 
-A small file can declare a huge picture: an 88 KB PNG of 9500x9500 decodes to 270 MB, and a 200 KB H.264 file
-of 8192x8192 makes FFmpeg allocate over 150 MB just to probe it. So every image or video that a user sends,
+A small file can declare a huge picture: an 88 KB PNG of 9500x9500 decodes to 270 MB, a 200 KB H.264 file
+of 8192x8192 makes FFmpeg allocate over 150 MB just to probe it, and a 1.4 KB MP4 whose sample tables claim
+50 million frames costs 1.7 GB while FFmpeg opens it. So every image or video that a user sends,
 names, or hands to the CLI is opened here, by :func:`load_image` and :func:`open_video`, against
 :class:`~azur.config.MediaLimits`; anything over them, or not readable at all, raises :class:`UnreadableImage` /
 :class:`UnreadableVideo` (which the API answers as 400 ``invalid_image`` / ``invalid_video``).
@@ -69,7 +70,7 @@ def load_image(source: bytes | str | Path, limits: MediaLimits = DEFAULT_LIMITS)
         with Image.open(io.BytesIO(data), formats=IMAGE_FORMATS) as img:
             check_image_size(img.size, limits)
             img.load()
-            return np.asarray(img.convert("RGB"))
+            return np.asarray(img if img.mode == "RGB" else img.convert("RGB"))
     except UnreadableImage:
         raise
     except Image.DecompressionBombError:  # Pillow's own cap, hit in open() by sizes far past ours
@@ -108,6 +109,8 @@ def open_video(source: bytes | str | Path, limits: MediaLimits = DEFAULT_LIMITS)
         if not container.streams.video:
             raise UnreadableVideo(f"{name} has no video track.")
         stream = container.streams.video[0]
+        if stream.codec_context is None:
+            raise UnreadableVideo(f"{name} is in a video codec Azur cannot decode.")
         check_video_header(stream.codec_context.width, stream.codec_context.height, stream.frames,
                            declared_seconds(container, stream), limits)
         stream.codec_context.options = dict(cap)

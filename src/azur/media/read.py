@@ -78,7 +78,7 @@ def iter_frames(
         for i, frame in enumerate(decode_within(container, stream, limits)):
             if i % every:
                 continue
-            yield frame.to_ndarray(format=format, width=width, height=height, interpolation=interpolation)
+            yield _to_array(frame, format=format, width=width, height=height, interpolation=interpolation)
 
 
 def first_frame(source: VideoSource, limits: MediaLimits = DEFAULT_LIMITS) -> np.ndarray:
@@ -91,20 +91,29 @@ def first_frame(source: VideoSource, limits: MediaLimits = DEFAULT_LIMITS) -> np
 def last_frame(source: VideoSource, limits: MediaLimits = DEFAULT_LIMITS) -> np.ndarray:
     """The last frame, RGB uint8 (the starting point of "extend"). Seeks near the end instead of decoding all."""
     info = probe_video(source, limits)
-    with open_video(source, limits) as container:
-        stream = container.streams.video[0]
-        last = None
-        if info.seconds > 2.0 and stream.time_base is not None:
-            try:  # jump to the key frame before the last two seconds, then decode to the end
-                container.seek(int((info.seconds - 2.0) / stream.time_base), stream=stream, backward=True)
-                for frame in decode_within(container, stream, limits):
-                    last = frame
-            except (av.error.FFmpegError, UnreadableVideo):
-                last = None
-        if last is None:
-            container.seek(0)
+    last = None
+    if info.seconds > 2.0:
+        with open_video(source, limits) as container:
+            stream = container.streams.video[0]
+            if stream.time_base is not None:
+                try:  # jump to the key frame before the last two seconds, then decode to the end
+                    container.seek(int((info.seconds - 2.0) / stream.time_base), stream=stream, backward=True)
+                    for frame in decode_within(container, stream, limits):
+                        last = frame
+                except (av.error.FFmpegError, UnreadableVideo):
+                    last = None
+    if last is None:  # no seeking (a short clip, or a file that cannot seek): decode from a fresh start
+        with open_video(source, limits) as container:
+            stream = container.streams.video[0]
             for frame in decode_within(container, stream, limits):
                 last = frame
-        if last is None:
-            raise UnreadableVideo("The video has no frames.")
-        return last.to_ndarray(format="rgb24")
+    if last is None:
+        raise UnreadableVideo("The video has no frames.")
+    return _to_array(last, format="rgb24")
+
+
+def _to_array(frame: av.VideoFrame, **convert: object) -> np.ndarray:
+    try:
+        return frame.to_ndarray(**convert)
+    except (av.error.FFmpegError, ValueError) as exc:  # a pixel format the scaler cannot convert
+        raise UnreadableVideo(f"A frame of the video cannot be converted ({exc.__class__.__name__}).") from None
