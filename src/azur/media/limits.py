@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +26,10 @@ from PIL import Image, UnidentifiedImageError
 from azur.config import MediaLimits
 
 DEFAULT_LIMITS = MediaLimits()
+
+# Pillow warns from ~89 Mpx on and refuses from ~179 Mpx on, inside Image.open. The budget checked below is
+# far lower; its warning would only print a second, vaguer message (on the CLI's stderr, say).
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 # Formats Pillow may use for uploads. Its other plugins (EPS runs Ghostscript, TIFF and PSD have had their
 # share of decoder bugs) are more surface than a first frame needs.
@@ -92,7 +97,7 @@ def check_image_size(size: tuple[int, int], limits: MediaLimits = DEFAULT_LIMITS
 def open_video(source: bytes | str | Path, limits: MediaLimits = DEFAULT_LIMITS) -> av.container.InputContainer:
     """Open a video for reading, with FFmpeg's decoders capped at ``limits``, after checking what its headers
     declare (frame size, frame count, duration). Raises :class:`UnreadableVideo` (or FileNotFoundError)."""
-    name = "the upload" if isinstance(source, bytes) else str(source)
+    name = "the upload" if isinstance(source, bytes) else Path(source).name  # never a server path in an answer
     if not isinstance(source, bytes) and not Path(source).is_file():
         raise FileNotFoundError(2, "No such file", str(source))
     cap = {"max_pixels": str(limits.max_video_pixels + _PADDING * limits.max_video_side)}
