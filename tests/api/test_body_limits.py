@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
+import openai
 import pytest
 from tests.conftest import AzurServer, assert_openai_error
 
@@ -209,3 +210,13 @@ def test_bodies_under_the_limit_still_work(server, key):
     response = httpx.post(server.url + "/v1/videos", content=chunks(), timeout=30,
                           headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
     assert response.status_code == 200, response.text
+
+
+def test_official_client_gets_the_413_without_sending_everything(server, key):
+    client = server.client(key)
+    started = time.monotonic()
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.videos.create(prompt="x", input_reference=("big.png", b"\0" * (50 * MB), "image/png"))
+    error = assert_openai_error(caught.value, 413, code="request_too_large")
+    assert "limit" in error["message"]
+    assert time.monotonic() - started < 10
