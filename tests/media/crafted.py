@@ -45,8 +45,8 @@ def sample_table_bomb(samples: int) -> bytes:
     return bytes(data)
 
 
-def h264_video(width: int, height: int, frames: int = 3, *, container: str = "mp4") -> bytes:
-    """A black H.264 clip at the lowest quality: 8192x8192 x 3 frames is ~200 KB."""
+def h264_video(width: int, height: int, frames: int = 3, *, container: str = "mp4", first_pts: int = 0) -> bytes:
+    """A black H.264 clip at the lowest quality, at 24 fps from ``first_pts``: 8192x8192 x 3 frames is ~200 KB."""
     buf = io.BytesIO()
     with av.open(buf, "w", format=container) as out:
         stream = out.add_stream("libx264", rate=24)
@@ -56,7 +56,7 @@ def h264_video(width: int, height: int, frames: int = 3, *, container: str = "mp
         for plane in frame.planes:
             plane.update(bytes(plane.buffer_size))
         for i in range(frames):
-            frame.pts = i
+            frame.pts = first_pts + i
             out.mux(stream.encode(frame))
         out.mux(stream.encode())
     return buf.getvalue()

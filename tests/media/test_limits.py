@@ -99,6 +99,9 @@ def test_decoding_stops_at_the_limit_when_the_header_says_nothing() -> None:
     with pytest.raises(UnreadableVideo):
         last_frame(stream, limits)
     assert isinstance(first_frame(stream, limits), np.ndarray)
+    # A capture that starts ten hours in is not a ten-hour video.
+    late = h264_video(64, 48, frames=10, container="mpegts", first_pts=24 * 36_000)
+    assert len(list(iter_frames(late))) == 10
 
 
 @pytest.mark.parametrize("data", [b"", b"\0" * 1000, b"\x00\x00\x00\x18ftypmp42" + b"\xff" * 500])

@@ -249,13 +249,16 @@ def decode_within(container: av.container.InputContainer, stream: av.VideoStream
     """``container.decode(stream)``, stopped with :class:`UnreadableVideo` once the frames decoded pass the
     limits that the header was checked against (a header can understate its frame count or duration)."""
     count = 0
+    start = None  # streams need not start at 0 (MPEG-TS captures often start hours in)
     try:
         for frame in container.decode(stream):
             count += 1
             if count > limits.max_video_frames:
                 raise UnreadableVideo(f"The video holds more than {limits.max_video_frames} frames.")
-            if frame.time is not None and frame.time > limits.max_video_seconds:
-                raise UnreadableVideo(f"The video lasts more than {limits.max_video_seconds:.0f} s.")
+            if frame.time is not None:
+                start = frame.time if start is None else min(start, frame.time)
+                if frame.time - start > limits.max_video_seconds:
+                    raise UnreadableVideo(f"The video lasts more than {limits.max_video_seconds:.0f} s.")
             if max(frame.width, frame.height) > limits.max_video_side:
                 raise UnreadableVideo(f"A frame of the video is {frame.width}x{frame.height}, over the limit.")
             yield frame
