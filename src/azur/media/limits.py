@@ -48,7 +48,6 @@ DECODER_THREADS = 4
 # 50 million samples costs 1.7 GB. Samples of all tracks together may number this many times the frames
 # allowed (audio packets outnumber video frames about two to one).
 SAMPLES_PER_FRAME = 16
-_ISO_FIRST_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"moof", b"styp"}
 _ISO_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"moof", b"traf", b"mvex", b"edts"}
 _DATA_HANDLERS = {b"alis", b"url ", b"rsrc"}  # QuickTime's data references, not a kind of track
 _ISO_MAX_BOXES = 100_000  # a real file has hundreds; millions of empty boxes would only cost us time
@@ -128,12 +127,11 @@ def open_video(source: bytes | str | Path, limits: MediaLimits = DEFAULT_LIMITS)
 
 def check_sample_tables(file: BinaryIO, limits: MediaLimits = DEFAULT_LIMITS) -> None:
     """Refuse an MP4/MOV whose sample tables declare more samples than ``limits`` allow, reading only box
-    headers and counts (see SAMPLES_PER_FRAME). Files of other formats pass untouched."""
+    headers and counts (see SAMPLES_PER_FRAME). Every file is walked as FFmpeg's MOV demuxer would, from its
+    first byte, whatever it starts with (FFmpeg's probe accepts many first boxes); other formats hold no
+    sample tables to find."""
     file.seek(0, io.SEEK_END)
     size = file.tell()
-    file.seek(4)
-    if file.read(4) not in _ISO_FIRST_BOXES:
-        return
     budget = limits.max_video_frames * SAMPLES_PER_FRAME
     total = 0
     for track in _iso_tracks(file, 0, size, [0]):
