@@ -45,6 +45,27 @@ def sample_table_bomb(samples: int) -> bytes:
     return bytes(data)
 
 
+def fragment_run_bomb(samples: int) -> bytes:
+    """A fragmented MP4 (~1.7 KB) whose fragment run (trun) claims ``samples`` samples that take no bytes (no
+    per-sample fields: each takes the defaults); FFmpeg indexes them all (20 million: 700 MB)."""
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="mp4", options={"movflags": "frag_keyframe+empty_moov"}) as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        frame = av.VideoFrame(64, 64, "yuv420p")
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        for i in range(3):
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    data = bytearray(buf.getvalue())
+    trun = data.index(b"trun") + 4
+    flags = struct.unpack(">I", data[trun:trun + 4])[0] & 0x000005  # keep data offset and first-sample flags
+    data[trun:trun + 8] = struct.pack(">II", flags, samples)
+    return bytes(data)
+
+
 def h264_video(width: int, height: int, frames: int = 3, *, container: str = "mp4", first_pts: int = 0) -> bytes:
     """A black H.264 clip at the lowest quality, at 24 fps from ``first_pts``: 8192x8192 x 3 frames is ~200 KB."""
     buf = io.BytesIO()
