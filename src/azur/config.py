@@ -97,13 +97,26 @@ class SafetySettings(BaseModel):
         return {**{c: True for c in SAFETY_CATEGORIES}, **value}
 
 
+class MediaLimits(BaseModel):
+    """What an image or video a user sends (or names) may declare in its headers; checked before anything is
+    decoded, and again while decoding (``azur.media.limits``). A decoded frame costs 3-4 bytes a pixel, and
+    FFmpeg keeps several frames in flight: the caps below keep one upload under ~100 MB of memory."""
+
+    max_image_pixels: int = Field(4096 * 4096, ge=1)  # width x height of an image (Pillow's own cap is ~89 Mpx)
+    max_video_pixels: int = Field(4096 * 2160, ge=1)  # width x height of one video frame (4K DCI)
+    max_video_side: int = Field(4096, ge=1)  # the longer side of a video frame
+    max_video_frames: int = Field(7200, ge=1)  # frames a video may hold (5 minutes at 24 fps)
+    max_video_seconds: float = Field(300.0, gt=0)  # duration a video may declare
+
+
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1  # job workers started inside `azur serve` (0: only external `azur worker`s)
     worker_models: list[str] | None = None  # models those workers run (None: any; GPU models on other machines)
     poll_after_ms: int = 1000  # sent as the openai-poll-after-ms header while a job is running
-    max_upload_bytes: int = 20 * 1024 * 1024  # larger input_reference uploads answer 413
+    max_upload_bytes: int = 20 * 1024 * 1024  # the largest uploaded file (image or video); larger answer 413
+    max_json_bytes: int = 64 * 1024  # the largest body that carries no file (JSON without an image, forms)
     list_limit: int = 20  # GET /v1/videos page size when `limit` is not given (at most 100)
 
 
@@ -171,6 +184,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
+    media: MediaLimits = Field(default_factory=MediaLimits)  # what uploaded images and videos may declare
     # Per-model options, e.g. [models.wan-1.3b] memory = "model_offload"; override the catalog's options.
     models: dict[str, ModelOptions] = Field(default_factory=dict)
 

@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from azur import __version__
+from azur.api.body_limit import BodyLimit
 from azur.api.deps import Services
 from azur.api.errors import install_error_handlers
 from azur import studio
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, server=settings.server)  # counts every request body as it streams
     app.include_router(health.router)
     app.include_router(videos.router)
     app.include_router(models.router)

@@ -2,7 +2,8 @@
 
 :func:`parse_body` returns the fields as a dict (multipart ``video[id]`` becomes ``{"video": {"id": ...}}``,
 files stay :class:`~starlette.datastructures.UploadFile`) validated into a ``*Body`` model; every problem is
-an :class:`~azur.api.errors.ApiError` (400, or 413 past ``server.max_upload_bytes``).
+an :class:`~azur.api.errors.ApiError` (400). Bodies reach it already capped in size: the 413 is
+:mod:`azur.api.body_limit`'s.
 :func:`body_openapi` documents both encodings, so ``/docs`` and schema-driven fuzzing see the real contract.
 """
 
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
-from azur.api.errors import bad_request, too_large
+from azur.api.errors import bad_request
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -25,10 +26,8 @@ _BRACKETS = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
 
 
 async def read_fields(request: Request, max_bytes: int) -> dict[str, Any]:
-    """The body's fields. JSON must be an object; multipart and url-encoded forms are accepted."""
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > max_bytes:
-        raise too_large(f"The request body is {int(length)} bytes; the limit is {max_bytes} bytes.")
+    """The body's fields. JSON must be an object; multipart and url-encoded forms are accepted; ``max_bytes``
+    caps a form's non-file fields."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
@@ -41,7 +40,7 @@ async def read_fields(request: Request, max_bytes: int) -> dict[str, Any]:
         for key, value in form.multi_items():
             _set_nested(fields, key, value)
         return fields
-    raw = await _read_limited(request, max_bytes)
+    raw = await request.body()
     if not raw.strip():
         return {}
     if content_type not in ("application/json", "") and not content_type.endswith("+json"):
@@ -54,16 +53,6 @@ async def read_fields(request: Request, max_bytes: int) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise bad_request("The JSON body must be an object.", code="invalid_json")
     return data
-
-
-async def _read_limited(request: Request, max_bytes: int) -> bytes:
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_large(f"The request body is over the limit of {max_bytes} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _set_nested(fields: dict[str, Any], key: str, value: Any) -> None:

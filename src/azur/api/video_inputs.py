@@ -106,9 +106,9 @@ def reference_image(settings: Settings, value: Any) -> np.ndarray | None:
         raise too_large(f"input_reference is {len(data)} bytes; the limit is {settings.server.max_upload_bytes}.",
                         param="input_reference")
     try:
-        return load_image(data)
+        return load_image(data, settings.media)
     except UnreadableImage as exc:
-        raise bad_request(str(exc), param="input_reference") from None
+        raise bad_request(str(exc), param="input_reference", code="invalid_image") from None
 
 
 def _data_url_bytes(url: Any) -> bytes:
@@ -124,18 +124,18 @@ def _data_url_bytes(url: Any) -> bytes:
         raise bad_request("input_reference.image_url is not valid base64.", param="input_reference") from None
 
 
-def video_frame(source: bytes | Path, which: str) -> np.ndarray:
+def video_frame(settings: Settings, source: bytes | Path, which: str) -> np.ndarray:
     """The first or last frame (RGB) of a video file. Raises ``azur.media.read.UnreadableVideo``."""
     from azur.media.read import first_frame, last_frame
 
-    return first_frame(source) if which == "first" else last_frame(source)
+    return first_frame(source, settings.media) if which == "first" else last_frame(source, settings.media)
 
 
-def video_shape(source: bytes) -> tuple[tuple[int, int], float | None]:
-    """(width, height) and duration in seconds of a video file. Raises ``UnreadableVideo``."""
+def video_shape(settings: Settings, source: bytes) -> tuple[tuple[int, int], float | None]:
+    """(width, height) and duration in seconds of a video file, from its headers. Raises ``UnreadableVideo``."""
     from azur.media.read import probe_video
 
-    info = probe_video(source)
+    info = probe_video(source, settings.media)
     return (info.width, info.height), (info.seconds or None)
 
 

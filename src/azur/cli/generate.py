@@ -33,7 +33,7 @@ def generate(
     check_output_path(output, ("mp4", "webm"))  # before minutes of work, not after
     container = output.suffix.lower().lstrip(".")
     settings = get_settings()
-    first_frame = load_image(image) if image is not None else None
+    first_frame = load_image(image, settings.media) if image is not None else None
     request = make_request(
         prompt,
         seconds=seconds,

@@ -125,7 +125,7 @@ class Worker:
         from azur.media.images import load_image
         from azur.pipeline import make_video
 
-        first_frame = load_image(self.storage.read_bytes(video.first_frame_key)) if video.first_frame_key else None
+        first_frame = load_image(self.storage.read_bytes(video.first_frame_key), self.settings.media) if video.first_frame_key else None
         request = make_request(
             video.prompt,
             seconds=video.seconds,

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+# Uploads are decoded only within limits, in one place: azur.media.limits.
+from azur.media.limits import UnreadableImage, load_image
 
-class UnreadableImage(ValueError):
-    """The bytes or file are not an image Azur can read."""
-
-
-def load_image(source: bytes | str | Path) -> np.ndarray:
-    """Decode an image (PNG, JPEG, WebP, ...) into an RGB uint8 array. Raises :class:`UnreadableImage`."""
-    try:
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
-            return np.asarray(img.convert("RGB"))
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        name = "the upload" if isinstance(source, bytes) else str(source)
-        raise UnreadableImage(f"Cannot read {name} as an image ({exc.__class__.__name__}).") from None
+__all__ = ["UnreadableImage", "encode_image", "fit_cover", "load_image", "spaced_indices", "spritesheet", "thumbnail"]
 
 
 def fit_cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -78,7 +78,7 @@ def verify_file(path: Path, *, settings: Settings, find_video: FindVideo | None 
     path = Path(path)
     report = VerifyReport(path=str(path), readable=True)
     try:
-        info = probe_video(path)
+        info = probe_video(path, settings.media)
     except (UnreadableVideo, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
         report.readable, report.error = False, _message(exc, path)
         return report
@@ -93,7 +93,7 @@ def verify_file(path: Path, *, settings: Settings, find_video: FindVideo | None 
     accumulator = watermark.WatermarkAccumulator()
     try:
         for gray in iter_frames(path, format="gray", size=(watermark.WORK, watermark.WORK), every=every,
-                                interpolation="AREA"):
+                                interpolation="AREA", limits=settings.media):
             accumulator.add_work_frame(gray)
     except UnreadableVideo as exc:
         if accumulator.frames == 0:

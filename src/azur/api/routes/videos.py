@@ -179,8 +179,8 @@ def _from_source(services: ServicesDep, session: SessionDep, user: User, body: V
             style=body.style or source.style, first_frame=image)
         return options, source_id, None
     upload = inputs.uploaded_video(settings, body.video)
-    size, duration = _shape_of_upload(upload)
-    image = _upload_frame(upload, frame)
+    size, duration = _shape_of_upload(services, upload)
+    image = _upload_frame(services, upload, frame)
     if keep_length:  # an edit's body has no seconds: it keeps the upload's length
         seconds = min(settings.max_seconds, max(1, round(duration))) if duration else 4
     else:
@@ -299,24 +299,24 @@ def _stored_frame(services: ServicesDep, source: Video, which: str):  # noqa: AN
     if not key or not storage.exists(key):
         raise not_found(f"The video file of '{source.id}' is no longer stored.", param="video")
     try:
-        return inputs.video_frame(storage.local_path(key) or storage.read_bytes(key), which)
+        return inputs.video_frame(services.settings, storage.local_path(key) or storage.read_bytes(key), which)
     except UnreadableVideo as exc:
         raise ApiError(500, f"The stored video '{source.id}' cannot be decoded ({exc}).", type="server_error") from None
 
 
-def _upload_frame(upload: bytes, which: str):  # noqa: ANN202
+def _upload_frame(services: ServicesDep, upload: bytes, which: str):  # noqa: ANN202
     from azur.media.read import UnreadableVideo
 
     try:
-        return inputs.video_frame(upload, which)
+        return inputs.video_frame(services.settings, upload, which)
     except UnreadableVideo as exc:
-        raise bad_request(f"Cannot read the uploaded video: {exc}", param="video") from None
+        raise bad_request(f"Cannot read the uploaded video: {exc}", param="video", code="invalid_video") from None
 
 
-def _shape_of_upload(upload: bytes) -> tuple[tuple[int, int], float | None]:
+def _shape_of_upload(services: ServicesDep, upload: bytes) -> tuple[tuple[int, int], float | None]:
     from azur.media.read import UnreadableVideo
 
     try:
-        return inputs.video_shape(upload)
+        return inputs.video_shape(services.settings, upload)
     except UnreadableVideo as exc:
-        raise bad_request(f"Cannot read the uploaded video: {exc}", param="video") from None
+        raise bad_request(f"Cannot read the uploaded video: {exc}", param="video", code="invalid_video") from None
