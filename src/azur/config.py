@@ -163,6 +163,8 @@ class Settings(BaseSettings):
     video_retention_days: int = 30  # finished videos expire after this (expires_at in the API); then purged
     prompt_retention_days: int | None = None  # prompts are blanked after this many days (None: kept with the row)
     purge_interval_minutes: float = 60.0  # how often `azur serve` purges expired videos and prompts
+    # Stored files no video row owns are removed by the purge once this old (a younger one may be mid-write).
+    orphan_grace_minutes: float = Field(60.0, ge=1.0)
     provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
     plans: dict[str, PlanSettings] = Field(default_factory=_default_plans)  # by plan id
     default_plan: str = "free"  # the plan of `azur users add` without --plan
