@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 log = logging.getLogger("azur.api")
-ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 410, 413, 429, 500)}
+ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 410, 413, 429, 500, 503)}
 # Authentication runs first (router dependency, cached for the route's own CurrentUser): a request without
 # a valid key is answered 401 whatever its body.
 router = APIRouter(prefix="/v1/videos", tags=["videos"], responses=ERRORS, dependencies=[Depends(get_current_user)])
@@ -106,7 +106,7 @@ def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video
     """
     from azur.accounts import ledger
     from azur.accounts.plans import PlanLimit
-    from azur.safety.guard import Blocked
+    from azur.safety.guard import Blocked, ModerationUnavailable
 
     try:
         services.safety.check_prompt(user.id, options.request.prompt)
@@ -114,6 +114,8 @@ def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video
             services.safety.check_upload(user.id, upload, likeness_consent=likeness_consent)
     except Blocked as exc:
         raise moderation_blocked(exc.message, exc.category, param=exc.param) from None
+    except ModerationUnavailable as exc:
+        raise ApiError(503, str(exc), type="server_error", code="moderation_unavailable") from None
     first_frame = inputs.first_frame_png(services.storage, options, remix_of=remix_of)
     try:
         ledger.reserve(session, services.settings, user, video, options.request)
