@@ -93,3 +93,37 @@ def test_purge_removes_old_files_that_no_video_owns(server, client, source):
     assert set(files_under(files)) == owned | {fresh.relative_to(files).as_posix()}
     assert not crashed.parent.exists()
     assert client.videos.download_content(source.id).content[4:8] == b"ftyp"
+
+
+def test_an_erasure_that_storage_refuses_is_reported_and_can_be_finished(server):
+    key = server.add_user("stuck")
+    client = server.client(key)
+    video = client.videos.create_and_poll(prompt="a blue square", poll_interval_ms=200, **SHORT)
+    folder = server.home / "files" / "videos" / video.id
+    headers = {"Authorization": f"Bearer {key}"}
+    with immutable(folder):
+        failed = httpx.delete(server.url + "/v1/me", headers=headers, timeout=60)
+        error = assert_openai_error(failed, 500, code="storage_error")
+        assert video.id in error["message"] and str(server.home) not in error["message"]
+        assert client.videos.retrieve(video.id).status == "completed"  # the account and its key still work
+    erased = httpx.delete(server.url + "/v1/me", headers=headers, timeout=60)
+    assert erased.status_code == 200 and not folder.exists()
+
+
+def test_files_of_a_request_whose_row_cannot_commit_are_removed(server, client):
+    import sqlite3
+
+    files = server.home / "files"
+    before = files_under(files)
+    # A real failure of the row's transaction: the database refuses this one insert.
+    with sqlite3.connect(server.home / "azur.db") as db:
+        db.execute("CREATE TRIGGER refuse_one BEFORE INSERT ON videos WHEN NEW.prompt = 'a doomed green star' "
+                   "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+    try:
+        with pytest.raises(openai.InternalServerError):
+            client.videos.create(prompt="a doomed green star", input_reference=("blue.png", png_bytes(), "image/png"),
+                                 **SHORT)
+    finally:
+        with sqlite3.connect(server.home / "azur.db") as db:
+            db.execute("DROP TRIGGER refuse_one")
+    assert files_under(files) == before
