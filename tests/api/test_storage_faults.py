@@ -127,3 +127,21 @@ def test_files_of_a_request_whose_row_cannot_commit_are_removed(server, client):
         with sqlite3.connect(server.home / "azur.db") as db:
             db.execute("DROP TRIGGER refuse_one")
     assert files_under(files) == before
+
+
+def test_purge_says_what_it_could_not_remove_and_a_later_purge_does(server):
+    import subprocess
+
+    from tests.conftest import AZUR
+
+    stray = server.home / "files" / "videos" / ("video_" + "f" * 32) / "video.mp4"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"\0" * 10)
+    os.utime(stray, (time.time() - 7200, time.time() - 7200))
+    with immutable(stray.parent):
+        stuck = subprocess.run([AZUR, "purge"], env=server.env, capture_output=True, text=True, timeout=60)
+    assert stuck.returncode == 2 and stray.exists()
+    last = stuck.stderr.strip().splitlines()[-1]
+    assert last.startswith("azur: 0 expired videos and 1 unowned files could not be removed"), stuck.stderr
+    assert "Traceback" not in stuck.stderr
+    assert "removed 1 files no video owns (10 bytes)" in server.cli("purge") and not stray.exists()
