@@ -2,7 +2,8 @@
 
 The API calls :meth:`SafetyGuard.check_prompt` and :meth:`check_upload` before it accepts a job (a refusal
 queues and charges nothing); workers call :meth:`check_output` on a finished video's frames before
-storing it. Prompts pass the word rules first, then the operator's moderation model when one is configured. Models are loaded once per process, at first use.
+storing it. Prompts pass the word rules first, then the operator's moderation model when one is
+configured. Models are loaded once per process, at first use.
 """
 
 from __future__ import annotations
