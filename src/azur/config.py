@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -68,6 +68,23 @@ SAFETY_CATEGORIES = (
 )
 
 
+class ModerationModelSettings(BaseModel):
+    """The optional second line of prompt moderation: a model that reads meaning, behind an OpenAI-compatible
+    endpoint the operator runs (vLLM or SGLang beside the GPUs, or any ``/v1/moderations`` service). The word
+    rules run first; a prompt they allow is then sent here. Off while ``url`` is unset."""
+
+    url: str | None = None  # base URL of the API, e.g. "http://gpu-1:8001/v1" (Azur adds the route)
+    # moderations: POST {url}/moderations (OpenAI's shape); llama-guard / shieldgemma: that model behind
+    # POST {url}/chat/completions, answering "safe" / "unsafe\nS1,S10" or "Yes" / "No".
+    kind: Literal["moderations", "llama-guard", "shieldgemma"] = "moderations"
+    model: str | None = None  # the served model's name, sent in each request (omitted when None)
+    api_key: SecretStr | None = None  # sent as "Authorization: Bearer ..." when set
+    timeout_seconds: float = Field(5.0, gt=0, le=120)  # a slower answer counts as no answer
+    # No usable answer (unreachable, too slow, an error status, a reply that cannot be read): True refuses
+    # the request (503, moderation_unavailable); False lets the word rules' verdict stand and audits the skip.
+    fail_closed: bool = True
+
+
 class SafetySettings(BaseModel):
     """Prompt, upload and output moderation (``azur.safety``). Phrases match case-, accent- and spacing-blind."""
 
@@ -85,6 +102,7 @@ class SafetySettings(BaseModel):
     nudity_min_skin: float = 0.2  # share of skin-toned pixels a colour box needs (NudeNet fires on flat shapes)
     face_threshold: float = 0.4  # NudeNet FACE_* score from which a face counts
     photoreal_min_texture: float = 0.25  # share of fine-textured pixels in a face box for it to count as a photo
+    model: ModerationModelSettings = Field(default_factory=ModerationModelSettings)  # [safety.model]
 
     @field_validator("categories")
     @classmethod
@@ -176,6 +194,8 @@ class Settings(BaseSettings):
     video_retention_days: int = 30  # finished videos expire after this (expires_at in the API); then purged
     prompt_retention_days: int | None = None  # prompts are blanked after this many days (None: kept with the row)
     purge_interval_minutes: float = 60.0  # how often `azur serve` purges expired videos and prompts
+    # Stored files no video row owns are removed by the purge once this old (a younger one may be mid-write).
+    orphan_grace_minutes: float = Field(60.0, ge=1.0)
     provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
     plans: dict[str, PlanSettings] = Field(default_factory=_default_plans)  # by plan id
     default_plan: str = "free"  # the plan of `azur users add` without --plan

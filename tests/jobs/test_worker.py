@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -13,6 +14,7 @@ from azur.db.session import open_database
 from azur.jobs.queue import DatabaseQueue
 from azur.jobs.worker import Worker
 from azur.storage import make_storage
+from tests.faults import files_under, fill, tiny_disk
 
 
 @pytest.fixture
@@ -27,8 +29,8 @@ def setup(tmp_path):
 def add_video(db, queue, **fields) -> str:
     with db.session() as session:
         user = create_user(session, f"u{time.time_ns()}")
-        video = Video(id="video_" + "a" * 32, user_id=user.id, created_at=time.time(), prompt="a red ball",
-                      seconds=1, width=480, height=480, seed=1, style="flat", **{"model": "azur-tiny", **fields})
+        video = Video(user_id=user.id, created_at=time.time(), prompt="a red ball", seconds=1, width=480,
+                      height=480, seed=1, style="flat", **{"id": "video_" + "a" * 32, "model": "azur-tiny", **fields})
         queue.submit(session, video)
         return video.id
 
@@ -54,3 +56,31 @@ def test_an_invalid_job_fails_at_once(setup):
     with db.session() as session:
         video = session.get(Video, video_id)
     assert video.status == "failed" and video.error_code == "invalid_request" and "no-such-model" in video.error_message
+
+
+def test_a_job_that_fills_the_disk_leaves_none_of_its_files(tmp_path):
+    # Marks off, so that two jobs of the same request make byte-identical files: the first measures the
+    # video, the second finds room for exactly that video and none for its thumbnail.
+    with tiny_disk(tmp_path / "disk", 4096) as disk:
+        settings = Settings(home=tmp_path / "home", storage_dir=disk / "files", queue={"max_attempts": 1},
+                            provenance={"watermark": False, "c2pa": False})
+        db = open_database(settings.resolved_database_url)
+        try:
+            queue = DatabaseQueue(db, settings.queue)
+            worker = Worker(settings, queue, make_storage(settings))
+            first = add_video(db, queue, id="video_" + "1" * 32)
+            assert worker.run_once()
+            video_size = (disk / "files" / "videos" / first / "video.mp4").stat().st_size
+            block = os.statvfs(disk).f_frsize
+            fill(disk, -(-video_size // block) * block)
+            second = add_video(db, queue, id="video_" + "2" * 32)
+            assert worker.run_once()
+            with db.session() as session:
+                failed = session.get(Video, second)
+            assert failed.status == "failed" and "No space left" in failed.error_message
+            assert "thumbnail.webp" in failed.error_message  # the video itself was stored, then taken back
+            assert not (disk / "files" / "videos" / second).exists()
+            assert files_under(disk / "files") == [f"videos/{first}/{name}" for name in
+                                                   ("spritesheet.jpg", "thumbnail.webp", "video.mp4")]
+        finally:
+            db.dispose()

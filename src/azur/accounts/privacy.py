@@ -8,12 +8,14 @@
   never held content). Keys stop working at once: they are deleted in the same transaction.
 - :func:`purge_expired` deletes the files of videos past ``expires_at`` and blanks prompts older than
   ``prompt_retention_days``; the API then answers 410 for their content.
+- :func:`remove_orphan_files` removes stored files that no row owns (what a crash or a failed removal left).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import time
 import zipfile
 from dataclasses import dataclass
@@ -23,10 +25,13 @@ from sqlalchemy import delete, null, select, update
 from sqlalchemy.orm import Session
 
 from azur.config import Settings
-from azur.db.models import ApiKey, AuditEntry, UsageEntry, User, Video
-from azur.storage.base import MissingFile, Storage, video_prefix
+from azur.db.models import ApiKey, AuditEntry, UsageEntry, User, Video, VideoStatus
+from azur.storage.base import MissingFile, Storage, StorageError, video_prefix
+
+log = logging.getLogger("azur.privacy")
 
 EXPIRED_PROMPT = ""  # what a prompt past its retention becomes
+VIDEOS_PREFIX = "videos/"
 
 
 def _iso(ts: float | None) -> str | None:
@@ -117,16 +122,24 @@ def erase_user(session: Session, storage: Storage, user: User) -> Erasure:
 class Purge:
     videos_expired: int
     prompts_blanked: int
+    videos_not_removed: int = 0  # expired videos whose files could not be removed: tried again next time
 
 
 def purge_expired(session: Session, storage: Storage, settings: Settings, *, now: float | None = None) -> Purge:
-    """Delete files of expired videos and blank prompts past their retention, in the caller's transaction."""
+    """Delete files of expired videos and blank prompts past their retention, in the caller's transaction.
+    A video whose files cannot be removed keeps its row's file list, so the next purge tries again."""
     now = time.time() if now is None else now
     expired = list(session.scalars(select(Video).where(Video.expires_at < now, Video.files.is_not(None))))
+    removed = 0
     for video in expired:
-        storage.delete_prefix(video_prefix(video.id))
+        try:
+            storage.delete_prefix(video_prefix(video.id))
+        except StorageError as exc:
+            log.error("purge: %s", exc)
+            continue
         video.files = null()  # SQL NULL (not JSON null), so the query above skips it next time
         video.first_frame_key = None
+        removed += 1
     blanked = 0
     prompt_days = settings.prompt_retention_days
     if prompt_days is not None:
@@ -134,4 +147,47 @@ def purge_expired(session: Session, storage: Storage, settings: Settings, *, now
         blanked = session.execute(
             update(Video).where(Video.created_at < cutoff, Video.prompt != EXPIRED_PROMPT).values(prompt=EXPIRED_PROMPT)
         ).rowcount
-    return Purge(videos_expired=len(expired), prompts_blanked=blanked)
+    return Purge(videos_expired=removed, prompts_blanked=blanked, videos_not_removed=len(expired) - removed)
+
+
+@dataclass(frozen=True)
+class OrphanSweep:
+    files_removed: int
+    bytes_removed: int
+    files_not_removed: int  # could not be removed (logged): tried again next time
+
+
+def remove_orphan_files(session: Session, storage: Storage, settings: Settings, *,
+                        now: float | None = None) -> OrphanSweep:
+    """Remove stored files that no video row owns and that are older than ``orphan_grace_minutes``: the
+    leftovers of a crash mid-write (``.part-*``), of a request whose row never committed, or of a removal
+    that failed. A row owns its ``files`` and ``first_frame_key``; a queued or running job owns all of its
+    folder (a worker writes there). The grace period spares a file being written right now.
+
+    Only ``videos/`` is swept: it is the only key space Azur writes, and a storage directory set to a
+    shared folder must not lose other files."""
+    now = time.time() if now is None else now
+    cutoff = now - settings.orphan_grace_minutes * 60
+    owned: set[str] = set()
+    busy: set[str] = set()
+    rows = session.execute(select(Video.id, Video.status, Video.files, Video.first_frame_key))
+    for video_id, status, files, first_frame_key in rows:
+        if status in (VideoStatus.queued.value, VideoStatus.in_progress.value):
+            busy.add(video_prefix(video_id))
+        owned.update((files or {}).values())
+        if first_frame_key:
+            owned.add(first_frame_key)
+    removed = size = failed = 0
+    for stored in list(storage.list_files(VIDEOS_PREFIX)):
+        folder = stored.key.rsplit("/", 1)[0] + "/"
+        if stored.key in owned or folder in busy or stored.modified > cutoff:
+            continue
+        try:
+            storage.delete(stored.key)
+        except StorageError as exc:
+            log.error("purge: %s", exc)
+            failed += 1
+            continue
+        removed += 1
+        size += stored.size
+    return OrphanSweep(files_removed=removed, bytes_removed=size, files_not_removed=failed)

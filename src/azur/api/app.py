@@ -77,7 +77,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
 def start_purger(services: Services) -> threading.Event:
     """A thread that purges expired videos and prompts every ``purge_interval_minutes``; set the returned
     event to stop it."""
-    from azur.accounts.privacy import purge_expired
+    from azur.accounts.privacy import purge_expired, remove_orphan_files
 
     stop = threading.Event()
 
@@ -86,8 +86,10 @@ def start_purger(services: Services) -> threading.Event:
             try:
                 with services.db.session() as session:
                     done = purge_expired(session, services.storage, services.settings)
-                if done.videos_expired or done.prompts_blanked:
-                    log.info("purged %d expired videos, blanked %d prompts", done.videos_expired, done.prompts_blanked)
+                    swept = remove_orphan_files(session, services.storage, services.settings)
+                if done.videos_expired or done.prompts_blanked or swept.files_removed:
+                    log.info("purged %d expired videos, blanked %d prompts, removed %d files no video owns",
+                             done.videos_expired, done.prompts_blanked, swept.files_removed)
             except Exception:  # a busy database: try again at the next round
                 log.exception("purge failed")
             if stop.wait(services.settings.purge_interval_minutes * 60):

@@ -15,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from azur.storage.base import StorageError
+
 log = logging.getLogger("azur.api")
 
 INVALID_REQUEST = "invalid_request_error"
@@ -116,6 +118,16 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return _respond(error)
 
 
+def storage_failed(message: str) -> ApiError:
+    """Storage could not write or remove a file: the request did not take effect (retrying may work)."""
+    return ApiError(500, message, type="server_error", code="storage_error")
+
+
+async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("storage error on %s %s: %s", request.method, request.url.path, exc)
+    return _respond(storage_failed(f"{exc} The request was not completed; try again later."))
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(ApiError(500, "The server had an error while processing your request.", type="server_error",
@@ -126,4 +138,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StorageError, _storage_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -197,20 +197,22 @@ def new_video(user_id: int, options: Options, *, kind: VideoKind = VideoKind.cre
     )
 
 
-def store_first_frame(storage: Storage, video: Video, frame: np.ndarray | None) -> None:
-    """Store the job's first frame (PNG) beside its future files and point the row at it."""
-    if frame is None:
+def first_frame_png(storage: Storage, options: Options, *, remix_of: Video | None = None) -> bytes | None:
+    """The PNG to store as the job's first frame: the options' frame, else a remixed video's stored one.
+    Nothing is written here: :func:`store_first_frame` does that once the job is accepted."""
+    if options.first_frame is not None:
+        from azur.media.images import encode_image
+
+        return encode_image(options.first_frame, "png")
+    if remix_of is not None and remix_of.first_frame_key and storage.exists(remix_of.first_frame_key):
+        return storage.read_bytes(remix_of.first_frame_key)
+    return None
+
+
+def store_first_frame(storage: Storage, video: Video, png: bytes | None) -> None:
+    """Store the job's first frame beside its future files and point the row at it."""
+    if png is None:
         return
-    from azur.media.images import encode_image
-
     key = video_prefix(video.id) + FIRST_FRAME_FILE
-    storage.put_bytes(key, encode_image(frame, "png"))
+    storage.put_bytes(key, png)
     video.first_frame_key = key
-
-
-def copy_first_frame(storage: Storage, source: Video, video: Video) -> None:
-    if source.first_frame_key and storage.exists(source.first_frame_key):
-        key = video_prefix(video.id) + FIRST_FRAME_FILE
-        storage.put_bytes(key, storage.read_bytes(source.first_frame_key))
-        video.first_frame_key = key
-

@@ -7,7 +7,7 @@ import time
 
 import typer
 
-from azur.cli.common import database_session, find_user
+from azur.cli.common import UserError, database_session, find_user
 
 
 def register(app: typer.Typer) -> None:
@@ -37,10 +37,18 @@ def audit(
 
 
 def purge() -> None:
-    """Delete expired videos' files and blank prompts past their retention now (`azur serve` does it hourly)."""
-    from azur.accounts.privacy import purge_expired
+    """Delete expired videos' files, blank prompts past their retention, and remove stored files that no
+    video owns (older than `orphan_grace_minutes`) now (`azur serve` does it hourly)."""
+    from azur.accounts.privacy import purge_expired, remove_orphan_files
     from azur.storage import make_storage
 
     with database_session() as (settings, session):
-        done = purge_expired(session, make_storage(settings), settings)
-    print(f"purged {done.videos_expired} expired videos; blanked {done.prompts_blanked} prompts")
+        storage = make_storage(settings)
+        done = purge_expired(session, storage, settings)
+        swept = remove_orphan_files(session, storage, settings)
+    print(f"purged {done.videos_expired} expired videos; blanked {done.prompts_blanked} prompts; "
+          f"removed {swept.files_removed} files no video owns ({swept.bytes_removed} bytes)")
+    stuck = done.videos_not_removed + swept.files_not_removed
+    if stuck:
+        raise UserError(f"{done.videos_not_removed} expired videos and {swept.files_not_removed} unowned files "
+                        "could not be removed from storage (named above); the next purge tries again")

@@ -45,9 +45,10 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from azur.engine.catalog import InvalidModel
     from azur.engine.request import InvalidRequest
     from azur.media.images import UnreadableImage
+    from azur.storage.base import StorageError
 
     return (
-        UserError, InvalidRequest, UnknownModel, InvalidModel, BackendUnavailable, UnreadableImage,
+        UserError, InvalidRequest, UnknownModel, InvalidModel, BackendUnavailable, UnreadableImage, StorageError,
     )
 
 

@@ -150,9 +150,16 @@ class Worker:
                 "thumbnail": prefix + THUMBNAIL_FILE,
                 "spritesheet": prefix + SPRITESHEET_FILE,
             }
-            self.storage.put_file(files["video"], result.path)
-            self.storage.put_bytes(files["thumbnail"], result.thumbnail)
-            self.storage.put_bytes(files["spritesheet"], result.spritesheet)
+            try:
+                self.storage.put_file(files["video"], result.path)
+                self.storage.put_bytes(files["thumbnail"], result.thumbnail)
+                self.storage.put_bytes(files["spritesheet"], result.spritesheet)
+            except BaseException:
+                # A full disk after the video fitted, a stop mid-way: a failed attempt leaves none of its
+                # outputs (each write is already atomic, so no half file either); the first frame stays
+                # for the next attempt.
+                self._remove_outputs(video.id, files.values())
+                raise
         provenance = {"c2pa_signed": result.c2pa_signed, "watermark_id": result.watermark_payload,
                       "visible_mark": result.visible_mark}
         return files, list(result.notes), provenance
@@ -194,15 +201,29 @@ class Worker:
             except Exception:  # a locked database: try again at the next beat, the lease has slack
                 log.exception("job %s: heartbeat failed", job.video_id)
 
+    def _remove_outputs(self, video_id: str, keys) -> None:  # type: ignore[no-untyped-def]
+        from azur.storage.base import StorageError
+
+        for key in keys:
+            try:
+                self.storage.delete(key)
+            except StorageError as exc:  # `azur purge` removes it once no row owns it
+                log.error("job %s: %s", video_id, exc)
+
     def _remove_files_if_deleted(self, video_id: str) -> None:
         from azur.db.models import Video as VideoRow
 
         db = getattr(self.queue, "db", None)
         if db is None:
             return
+        from azur.storage.base import StorageError
+
         with db.session() as session:
             if session.get(VideoRow, video_id) is None:
-                self.storage.delete_prefix(video_prefix(video_id))
+                try:
+                    self.storage.delete_prefix(video_prefix(video_id))
+                except StorageError as exc:  # no row owns them now: `azur purge` removes them later
+                    log.error("job %s: %s", video_id, exc)
 
 
 def _describe(exc: BaseException) -> str:

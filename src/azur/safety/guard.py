@@ -2,7 +2,8 @@
 
 The API calls :meth:`SafetyGuard.check_prompt` and :meth:`check_upload` before it accepts a job (a refusal
 queues and charges nothing); workers call :meth:`check_output` on a finished video's frames before
-storing it. Models are loaded once per process, at first use.
+storing it. Prompts pass the word rules first, then the operator's moderation model when one is
+configured. Models are loaded once per process, at first use.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 from azur.config import Settings
 from azur.db.session import Database
 from azur.safety import audit
-from azur.safety.prompts import ModerationResult, PromptModerator
+from azur.safety.prompts import ALLOWED, ModerationResult, PromptModerator
 
 
 class Blocked(Exception):
@@ -27,11 +28,21 @@ class Blocked(Exception):
         self.param = param
 
 
+class ModerationUnavailable(Exception):
+    """The moderation model gave no usable answer and ``safety.model.fail_closed`` is on: nothing is
+    accepted until it answers again."""
+
+
 class SafetyGuard:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
         self.prompts = PromptModerator(settings.safety)
+        self.model = None  # the second line, when an operator runs one
+        if settings.safety.model.url:
+            from azur.safety.moderation_model import ModerationModel
+
+            self.model = ModerationModel(settings.safety)
         self._images = None
         self._lock = threading.Lock()
 
@@ -45,10 +56,30 @@ class SafetyGuard:
             return self._images
 
     def check_prompt(self, user_id: int | None, prompt: str) -> None:
-        result = self.prompts.check(prompt)
+        """The word rules, then (when configured) the moderation model. Raises :class:`Blocked`, or
+        :class:`ModerationUnavailable` when the model cannot answer and the guard fails closed."""
+        result, by = self.prompts.check(prompt), "rules"
+        if result.allowed and self.model is not None:
+            result, by = self._ask_model(user_id, prompt), "model"
         if not result.allowed:
-            audit.record(self.db, "moderation.prompt_blocked", user_id=user_id, detail={"category": result.category})
+            audit.record(self.db, "moderation.prompt_blocked", user_id=user_id,
+                         detail={"category": result.category, "by": by})
             raise Blocked(result, param="prompt")
+
+    def _ask_model(self, user_id: int | None, prompt: str) -> ModerationResult:
+        from azur.safety.moderation_model import ModerationModelUnavailable
+
+        try:
+            return self.model.check(prompt)  # type: ignore[union-attr]
+        except ModerationModelUnavailable as exc:
+            closed = self.settings.safety.model.fail_closed
+            audit.record(self.db, "moderation.model_unavailable", user_id=user_id,
+                         detail={"reason": str(exc), "request": "refused" if closed else "allowed by the rules alone"})
+            if closed:
+                raise ModerationUnavailable(
+                    f"The moderation service is unavailable: {exc}. No video can be accepted until it answers; "
+                    "try again in a moment.") from None
+            return ALLOWED
 
     def check_upload(self, user_id: int | None, image: np.ndarray, *, likeness_consent: bool) -> None:
         result = self.images.check_upload(image, likeness_consent=likeness_consent)

@@ -24,8 +24,9 @@ or an age under 18) is ``sexual_minors``; strong terms are refused as they are; 
 word within ``lexicon.CONTEXT_WINDOW`` words; hate needs a group word in a hostile construction or a slur;
 public figures are matched by full name or a distinctive alias; the operator's block list last.
 
-What it does not know: meaning. Paraphrases without any listed word ("two adults without clothes") pass; the
-output check on frames (``images.py``) is the second line for nudity. Languages other than EN/FR are not read.
+What it does not know: meaning. Paraphrases without any listed word ("grown-ups in their birthday suits") pass;
+the output check on frames (``images.py``) is the second line for nudity, and an operator can add a moderation
+model that reads meaning (``moderation_model.py``, ``[safety.model]``). Languages other than EN/FR are not read.
 """
 
 from __future__ import annotations

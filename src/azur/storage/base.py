@@ -2,17 +2,32 @@
 
 Keys are plain relative paths with ``/``; one video's files share the prefix ``videos/<id>/``, so deleting
 a video is ``delete_prefix``. Writers must be idempotent: putting a key again replaces it whole (a retried
-job overwrites the partial files of the attempt before it).
+job overwrites the partial files of the attempt before it). Failures to write or remove raise
+:class:`StorageError`: nothing is reported stored or deleted that is not.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 
 class MissingFile(FileNotFoundError):
     """No file is stored under the key."""
+
+
+class StorageError(OSError):
+    """A file could not be written or removed (a full disk, a read-only or immutable directory, a failing
+    object store). The message names keys, never local paths: the API answers it to clients."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    modified: float  # seconds since the epoch (a file being written keeps moving it forward)
+    size: int  # bytes
 
 
 class Storage(Protocol):
@@ -38,8 +53,17 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def delete(self, key: str) -> None:
+        """Remove one file (a missing one is fine). Raises :class:`StorageError` when it stays."""
+        ...
+
     def delete_prefix(self, prefix: str) -> None:
-        """Remove every file whose key starts with ``prefix`` (missing files are fine)."""
+        """Remove every file whose key starts with ``prefix`` (missing files are fine). Raises
+        :class:`StorageError` when any stays: a caller must not report files deleted that are still there."""
+        ...
+
+    def list_files(self, prefix: str) -> Iterator[StoredFile]:
+        """Every stored file under ``prefix`` (``videos/``), unfinished writes included."""
         ...
 
 

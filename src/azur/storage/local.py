@@ -6,13 +6,18 @@ never sees half a file.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from azur.storage.base import MissingFile
+from azur.storage.base import MissingFile, StorageError, StoredFile
+
+# The prefix of a write in progress; a crash mid-write leaves one, which `azur purge` removes once old.
+PARTIAL_PREFIX = ".part-"
 
 
 class LocalStorage:
@@ -26,26 +31,30 @@ class LocalStorage:
             raise ValueError(f"Invalid storage key '{key}'")
         return self.root.joinpath(*parts)
 
+    def _key(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
     def _write(self, key: str, write) -> None:  # type: ignore[no-untyped-def]
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+        tmp = None
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=PARTIAL_PREFIX)
             with os.fdopen(fd, "wb") as out:
                 write(out)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+        except BaseException as exc:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError) and not isinstance(exc, StorageError):
+                raise StorageError(f"Could not store {key}: {os.strerror(exc.errno or errno.EIO)}") from exc
             raise
 
     def put_file(self, key: str, source: Path) -> None:
-        def copy(out: BinaryIO) -> None:
-            with open(source, "rb") as src:
-                shutil.copyfileobj(src, out, 1024 * 1024)
-
-        self._write(key, copy)
+        with open(source, "rb") as src:  # a missing source is the caller's error, raised as it is
+            self._write(key, lambda out: shutil.copyfileobj(src, out, 1024 * 1024))
 
     def put_bytes(self, key: str, data: bytes) -> None:
         self._write(key, lambda out: out.write(data))
@@ -66,13 +75,49 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"Could not remove {key}: {os.strerror(exc.errno or errno.EIO)}") from None
+        try:  # the video's folder goes with its last file; a folder still in use is not empty
+            path.parent.rmdir()
+        except OSError:
+            pass
+
     def delete_prefix(self, prefix: str) -> None:
         path = self._path(prefix.rstrip("/"))
+        failed: list[tuple[Path, OSError]] = []
+
+        def note(_function, failed_path, exc_info) -> None:  # type: ignore[no-untyped-def]
+            if not isinstance(exc_info[1], FileNotFoundError):
+                failed.append((Path(failed_path), exc_info[1]))
+
         if prefix.endswith("/"):
-            shutil.rmtree(path, ignore_errors=True)
-            return
-        for match in path.parent.glob(path.name + "*"):
-            if match.is_dir():
-                shutil.rmtree(match, ignore_errors=True)
+            matches = [path] if path.exists() else []
+        else:
+            matches = list(path.parent.glob(path.name + "*"))
+        for match in matches:
+            if match.is_dir() and not match.is_symlink():
+                shutil.rmtree(match, onerror=note)
             else:
-                match.unlink(missing_ok=True)
+                try:
+                    match.unlink(missing_ok=True)
+                except OSError as exc:
+                    failed.append((match, exc))
+        if failed:
+            where, exc = failed[0]
+            raise StorageError(f"Could not remove the stored files under {prefix} "
+                               f"({self._key(where)}: {os.strerror(exc.errno or errno.EIO)}).")
+
+    def list_files(self, prefix: str) -> Iterator[StoredFile]:
+        top = self._path(prefix.rstrip("/"))
+        for folder, _, names in os.walk(top):
+            for name in names:
+                path = Path(folder, name)
+                try:
+                    info = path.lstat()
+                except FileNotFoundError:  # removed meanwhile
+                    continue
+                yield StoredFile(self._key(path), info.st_mtime, info.st_size)

@@ -7,6 +7,7 @@ then returns the video as ``openai.types.Video``. While a video is queued or run
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -17,7 +18,16 @@ from sqlalchemy import and_, or_, select
 from azur.api import video_inputs as inputs
 from azur.api.body import body_dependency, body_openapi
 from azur.api.deps import CurrentUser, OwnedVideo, ServicesDep, SessionDep, find_owned_video, get_current_user
-from azur.api.errors import ApiError, bad_request, not_found, gone, moderation_blocked, not_ready, quota_exceeded
+from azur.api.errors import (
+    ApiError,
+    bad_request,
+    gone,
+    moderation_blocked,
+    not_found,
+    not_ready,
+    quota_exceeded,
+    storage_failed,
+)
 from azur.api.schemas import (
     ErrorBody,
     VideoCreateBody,
@@ -30,12 +40,13 @@ from azur.api.schemas import (
     VideoRemixBody,
 )
 from azur.db.models import User, Video, VideoKind, VideoStatus
-from azur.storage.base import MissingFile, video_prefix
+from azur.storage.base import MissingFile, StorageError, video_prefix
 
 if TYPE_CHECKING:
     import numpy as np
 
-ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 410, 413, 429)}
+log = logging.getLogger("azur.api")
+ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 410, 413, 429, 500, 503)}
 # Authentication runs first (router dependency, cached for the route's own CurrentUser): a request without
 # a valid key is answered 401 whatever its body.
 router = APIRouter(prefix="/v1/videos", tags=["videos"], responses=ERRORS, dependencies=[Depends(get_current_user)])
@@ -85,16 +96,17 @@ def answer(video: Video, response: Response, services: ServicesDep) -> VideoPubl
 
 
 def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video, options: inputs.Options,
-            *, upload=None, likeness_consent: bool = False) -> Video:  # noqa: ANN001
+            *, upload=None, likeness_consent: bool = False, remix_of: Video | None = None) -> Video:  # noqa: ANN001
     """Moderate, check the plan, reserve the quota, store the job's inputs, add the job and commit, all
     in one transaction: from here on the video will be made (or refunded).
 
     ``upload`` is a first frame the user sent (checked for nudity and real faces); frames taken from the
-    user's own finished videos were checked when those were made.
+    user's own finished videos were checked when those were made. ``remix_of``: the video whose stored
+    first frame the new one starts from.
     """
     from azur.accounts import ledger
     from azur.accounts.plans import PlanLimit
-    from azur.safety.guard import Blocked
+    from azur.safety.guard import Blocked, ModerationUnavailable
 
     try:
         services.safety.check_prompt(user.id, options.request.prompt)
@@ -102,16 +114,33 @@ def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video
             services.safety.check_upload(user.id, upload, likeness_consent=likeness_consent)
     except Blocked as exc:
         raise moderation_blocked(exc.message, exc.category, param=exc.param) from None
+    except ModerationUnavailable as exc:
+        raise ApiError(503, str(exc), type="server_error", code="moderation_unavailable") from None
+    first_frame = inputs.first_frame_png(services.storage, options, remix_of=remix_of)
     try:
         ledger.reserve(session, services.settings, user, video, options.request)
     except PlanLimit as exc:
         raise bad_request(exc.message, param=exc.param, code="plan_limit") from None
     except ledger.QuotaExceeded as exc:
         raise quota_exceeded(exc.message, exc.resets_at) from None
-    inputs.store_first_frame(services.storage, video, options.first_frame)
-    services.queue.submit(session, video)
-    session.commit()
+    # Files are written only now that the request is accepted, and go again if its row does not commit:
+    # a refused or failed request leaves nothing in storage (`azur purge` sweeps what a crash leaves).
+    try:
+        inputs.store_first_frame(services.storage, video, first_frame)
+        services.queue.submit(session, video)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        _remove_files_of(services, video.id)
+        raise
     return video
+
+
+def _remove_files_of(services: ServicesDep, video_id: str) -> None:
+    try:
+        services.storage.delete_prefix(video_prefix(video_id))
+    except StorageError as exc:
+        log.error("files of the refused job %s stay until the next purge: %s", video_id, exc)
 
 
 @router.post("", openapi_extra=body_openapi(VideoCreateBody, file_fields=("input_reference",)))
@@ -235,11 +264,18 @@ def delete_video(video: OwnedVideo, services: ServicesDep, session: SessionDep) 
     from azur.accounts import ledger
 
     video_id = video.id
+    # Files first: when they cannot be removed the row stays as it was (nothing refunded, nothing lost)
+    # and the client is told, so a retry, or the erasure of the account, finishes the job.
+    try:
+        services.storage.delete_prefix(video_prefix(video_id))
+    except StorageError as exc:
+        session.rollback()
+        raise storage_failed(f"Video '{video_id}' was not deleted: its files could not be removed ({exc}). "
+                             "It is kept as it was; try again later.") from None
     if video.status == VideoStatus.queued.value:
         ledger.refund(session, video_id, reason="deleted before it started")
     session.delete(video)
     session.commit()
-    services.storage.delete_prefix(video_prefix(video_id))
     return VideoDeleted(id=video_id, deleted=True)
 
 
@@ -287,8 +323,7 @@ def remix_video(source: OwnedVideo, body: RemixBody, response: Response, service
                                       size=source.size_text, seed=source.seed if body.seed is None else body.seed,
                                       style=body.style or source.style)
     video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
-    inputs.copy_first_frame(services.storage, source, video)
-    return answer(_accept(services, session, user, video, options), response, services)
+    return answer(_accept(services, session, user, video, options, remix_of=source), response, services)
 
 
 def _stored_frame(services: ServicesDep, source: Video, which: str):  # noqa: ANN202
