@@ -118,3 +118,45 @@ def test_pro_jobs_start_before_plus_jobs_queued_earlier(tmp_path):
             worker.wait(30)
     finally:
         srv.stop()
+
+
+def test_parallel_deletes_of_queued_videos_refund_each_once_and_the_quota_still_holds(idle_server):
+    """The attack seen in review: the same DELETE sent many times at once refunded a video many times, so
+    "used" went negative and a later burst got more videos than the plan."""
+    from sqlalchemy import func, select
+
+    from azur.db.models import UsageEntry
+    from azur.db.session import Database
+
+    key = idle_server.add_user("racer", plan="plus")
+    headers = {"Authorization": f"Bearer {key}"}
+    videos, copies = 10, 20
+    ids = [idle_server.client(key).videos.create(prompt=f"a red ball moving right, take {i}", **SHORT).id
+           for i in range(videos)]
+
+    def delete(video_id: str) -> int:
+        return httpx.delete(f"{idle_server.url}/v1/videos/{video_id}", headers=headers, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=copies) as pool:
+        answers = [list(pool.map(delete, [video_id] * copies)) for video_id in ids]
+    usage = httpx.get(idle_server.url + "/v1/usage", headers=headers).json()
+    db = Database(idle_server.env.get("AZUR_DATABASE_URL") or f"sqlite:///{idle_server.home / 'azur.db'}")
+    try:
+        with db.session() as session:
+            refunds = dict(session.execute(
+                select(UsageEntry.video_id, func.count()).where(UsageEntry.kind == "refund")
+                .group_by(UsageEntry.video_id)
+            ).all())
+    finally:
+        db.dispose()
+    seen = {"deleted": sum(a.count(200) for a in answers), "refunds": sum(refunds.values()), "usage": usage["videos"]}
+    assert refunds == {video_id: 1 for video_id in ids}, seen
+    assert usage["videos"] == {"used": 0, "limit": 50, "remaining": 50} and usage["credits"]["used"] == 0, seen
+    for per_video in answers:
+        # One DELETE wins; the others find the video gone, as any later DELETE would.
+        assert per_video.count(200) == 1 and per_video.count(404) == copies - 1, per_video
+
+    accepted, refused = burst(idle_server, key, 60)
+    assert len(accepted) == 50 and len(refused) == 10
+    usage = httpx.get(idle_server.url + "/v1/usage", headers=headers).json()
+    assert usage["videos"] == {"used": 50, "limit": 50, "remaining": 0}, usage

@@ -51,9 +51,25 @@ class Database:
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with self.engine.connect() as connection:
+            if self.is_sqlite:
+                # Alembic rebuilds a SQLite table by dropping the old one; with foreign keys on, dropping
+                # `users` would cascade into every key and video. The pragma only works outside a
+                # transaction, hence before begin(); the keys are checked before committing instead.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "head")
+                    if self.is_sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise RuntimeError(f"migration left rows pointing at nothing: {broken[:5]}")
+            finally:
+                if self.is_sqlite:
+                    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    connection.commit()
 
     def flush_deleted(self) -> None:
         """After an erasure: on SQLite, copy the write-ahead log into the database and truncate it, so no

@@ -232,12 +232,10 @@ async def retrieve_video(video: OwnedVideo, response: Response, services: Servic
 def delete_video(video: OwnedVideo, services: ServicesDep, session: SessionDep) -> VideoDeleted:
     """Delete a video and its files; a running job notices and stops. A video deleted before it started
     gives its quota back."""
-    from azur.accounts import ledger
-
     video_id = video.id
-    if video.status == VideoStatus.queued.value:
-        ledger.refund(session, video_id, reason="deleted before it started")
-    session.delete(video)
+    session.expunge(video)  # the row is removed by the queue's conditional DELETE, not by the ORM
+    if services.queue.delete(session, video_id) is None:
+        raise not_found(f"No video found with id '{video_id}'.")
     session.commit()
     services.storage.delete_prefix(video_prefix(video_id))
     return VideoDeleted(id=video_id, deleted=True)
