@@ -129,16 +129,27 @@ def test_parallel_deletes_of_queued_videos_refund_each_once_and_the_quota_still_
     from azur.db.session import Database
 
     key = idle_server.add_user("racer", plan="plus")
+    # 10 queued videos, each deleted by 20 simultaneous requests (200 DELETEs in all). Before the fix, one
+    # run on SQLite answered 12 of them 200 and wrote 11 refunds: usage read -1.
     headers = {"Authorization": f"Bearer {key}"}
     videos, copies = 10, 20
     ids = [idle_server.client(key).videos.create(prompt=f"a red ball moving right, take {i}", **SHORT).id
            for i in range(videos)]
 
-    def delete(video_id: str) -> int:
-        return httpx.delete(f"{idle_server.url}/v1/videos/{video_id}", headers=headers, timeout=60).status_code
+    # A second server process on the same database and files: the DELETEs come from two processes' pools.
+    shared = {k: v for k, v in idle_server.env.items() if k == "AZUR_DATABASE_URL"}
+    twin = AzurServer(idle_server.home, workers=0, env=shared).start()
+    urls = [idle_server.url, twin.url]
 
-    with ThreadPoolExecutor(max_workers=copies) as pool:
-        answers = [list(pool.map(delete, [video_id] * copies)) for video_id in ids]
+    def delete(numbered: tuple[int, str]) -> int:
+        i, video_id = numbered
+        return httpx.delete(f"{urls[i % 2]}/v1/videos/{video_id}", headers=headers, timeout=60).status_code
+
+    try:
+        with ThreadPoolExecutor(max_workers=copies) as pool:
+            answers = [list(pool.map(delete, enumerate([video_id] * copies))) for video_id in ids]
+    finally:
+        twin.stop()
     usage = httpx.get(idle_server.url + "/v1/usage", headers=headers).json()
     db = Database(idle_server.env.get("AZUR_DATABASE_URL") or f"sqlite:///{idle_server.home / 'azur.db'}")
     try:

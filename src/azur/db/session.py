@@ -44,8 +44,9 @@ class Database:
                 session.rollback()
                 raise
 
-    def migrate(self) -> None:
-        """Bring the schema to the latest revision (run at every start; a no-op when up to date)."""
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision``, by default the latest (run at every start; a no-op when up to
+        date)."""
         from alembic import command
         from alembic.config import Config
 
@@ -61,7 +62,7 @@ class Database:
             try:
                 with connection.begin():
                     config.attributes["connection"] = connection
-                    command.upgrade(config, "head")
+                    command.upgrade(config, revision)
                     if self.is_sqlite:
                         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                         if broken:

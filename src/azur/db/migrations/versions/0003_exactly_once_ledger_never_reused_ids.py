@@ -5,9 +5,9 @@ Revises: 0002
 
 Before this revision a video could be refunded several times (parallel DELETEs of a queued video), and
 SQLite gave an erased user's id to the next new user. Upgrading repairs what that left behind: extra
-settlements are removed (the earliest stays, so usage becomes what it should have been), SQLite's id
-counters start above every id the audit log still names, and audit actors of users who no longer exist
-are replaced by an anonymous token.
+settlements are removed (the earliest stays, so usage becomes what it should have been), the users' id
+counter (SQLite's, or Postgres's sequence) starts above every id the audit log still names, and audit
+actors of users who no longer exist are replaced by an anonymous token.
 """
 
 import re
@@ -69,6 +69,11 @@ def upgrade() -> None:
             bind.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES ('users', :n)"), {"n": highest_named})
         elif seq < highest_named:
             bind.execute(sa.text("UPDATE sqlite_sequence SET seq = :n WHERE name = 'users'"), {"n": highest_named})
+    elif bind.dialect.name == "postgresql" and highest_named:
+        sequence = bind.execute(sa.text("SELECT pg_get_serial_sequence('users', 'id')")).scalar()
+        last = bind.execute(sa.text(f"SELECT last_value FROM {sequence}")).scalar()
+        if last < highest_named:
+            bind.execute(sa.text("SELECT setval(:sequence, :n)"), {"sequence": sequence, "n": highest_named})
     op.create_index("ux_usage_reserve_once", "usage_ledger", ["video_id"], unique=True,
                     sqlite_where=sa.text(RESERVATION), postgresql_where=sa.text(RESERVATION))
     op.create_index("ux_usage_settle_once", "usage_ledger", ["video_id"], unique=True,
