@@ -154,7 +154,7 @@ def reserve(session: Session, settings: Settings, user: User, video: Video, requ
     return entry
 
 
-def _settle(session: Session, video_id: str, kind: LedgerKind, *, refund: bool, note: str | None) -> bool:
+def _settle(session: Session, video_id: str, kind: LedgerKind, *, note: str | None) -> bool:
     """Insert the one settlement of ``video_id``'s reservation, copied from the reservation in the same
     statement; True when this call wrote it.
 
@@ -162,10 +162,11 @@ def _settle(session: Session, video_id: str, kind: LedgerKind, *, refund: bool, 
     per video, and ON CONFLICT DO NOTHING turns every later attempt (a parallel DELETE, a worker that lost
     its lease) into a no-op instead of an error, on SQLite and Postgres alike.
     """
-    sign = -1 if refund else 0  # a charge carries no amounts: the reservation already counts
+    sign = -1 if kind is LedgerKind.refund else 0  # a charge has no amounts: the reservation already counts
     reservation = select(
         UsageEntry.user_id, UsageEntry.video_id, literal(kind.value, String), UsageEntry.period,
-        UsageEntry.videos * sign, UsageEntry.credits * sign, UsageEntry.plan, literal(note, String), literal(time.time(), Double),
+        UsageEntry.videos * sign, UsageEntry.credits * sign, UsageEntry.plan,
+        literal(note, String), literal(time.time(), Double),
     ).where(UsageEntry.video_id == video_id, UsageEntry.kind == LedgerKind.reserve.value)
     columns = ["user_id", "video_id", "kind", "period", "videos", "credits", "plan", "note", "created_at"]
     dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -177,13 +178,13 @@ def _settle(session: Session, video_id: str, kind: LedgerKind, *, refund: bool, 
 def refund(session: Session, video_id: str, *, reason: str) -> bool:
     """Give back a video's reservation, in the caller's transaction. False when there is nothing to give
     back: no reservation, or the video was already refunded or charged."""
-    return _settle(session, video_id, LedgerKind.refund, refund=True, note=reason[:200])
+    return _settle(session, video_id, LedgerKind.refund, note=reason[:200])
 
 
 def charge(session: Session, video_id: str) -> bool:
     """Make a video's reservation final, in the caller's transaction. False when there is no reservation or
     the video was already charged or refunded."""
-    return _settle(session, video_id, LedgerKind.charge, refund=False, note=None)
+    return _settle(session, video_id, LedgerKind.charge, note=None)
 
 
 def grant_credits(session: Session, settings: Settings, user: User, credits: int, *, note: str | None = None,
