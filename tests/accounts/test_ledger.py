@@ -93,10 +93,10 @@ def test_refund_once_for_failed_or_deleted_jobs_and_never_after_a_charge(db):
         user = create_user(session, "rae", plan="plus")
         failed, done = accept(session, settings, user), accept(session, settings, user)
         assert ledger.usage(session, settings, user).videos_used == 2
-        assert ledger.refund(session, failed.id, reason="failed: test") is not None
-        assert ledger.refund(session, failed.id, reason="again") is None  # never twice
-        assert ledger.charge(session, done.id) is not None
-        assert ledger.refund(session, done.id, reason="too late") is None  # a made video stays charged
+        assert ledger.refund(session, failed.id, reason="failed: test")
+        assert not ledger.refund(session, failed.id, reason="again")  # never twice
+        assert ledger.charge(session, done.id)
+        assert not ledger.refund(session, done.id, reason="too late")  # a made video stays charged
         session.commit()
         used = ledger.usage(session, settings, user)
         assert (used.videos_used, used.credits_used) == (1, 4)

@@ -118,3 +118,56 @@ def test_pro_jobs_start_before_plus_jobs_queued_earlier(tmp_path):
             worker.wait(30)
     finally:
         srv.stop()
+
+
+def test_parallel_deletes_of_queued_videos_refund_each_once_and_the_quota_still_holds(idle_server):
+    """The attack seen in review: the same DELETE sent many times at once refunded a video many times, so
+    "used" went negative and a later burst got more videos than the plan."""
+    from sqlalchemy import func, select
+
+    from azur.db.models import UsageEntry
+    from azur.db.session import Database
+
+    key = idle_server.add_user("racer", plan="plus")
+    # 10 queued videos, each deleted by 20 simultaneous requests (200 DELETEs in all). Before the fix, one
+    # run on SQLite answered 12 of them 200 and wrote 11 refunds: usage read -1.
+    headers = {"Authorization": f"Bearer {key}"}
+    videos, copies = 10, 20
+    ids = [idle_server.client(key).videos.create(prompt=f"a red ball moving right, take {i}", **SHORT).id
+           for i in range(videos)]
+
+    # A second server process on the same database and files: the DELETEs come from two processes' pools.
+    shared = {k: v for k, v in idle_server.env.items() if k == "AZUR_DATABASE_URL"}
+    twin = AzurServer(idle_server.home, workers=0, env=shared).start()
+    urls = [idle_server.url, twin.url]
+
+    def delete(numbered: tuple[int, str]) -> int:
+        i, video_id = numbered
+        return httpx.delete(f"{urls[i % 2]}/v1/videos/{video_id}", headers=headers, timeout=60).status_code
+
+    try:
+        with ThreadPoolExecutor(max_workers=copies) as pool:
+            answers = [list(pool.map(delete, enumerate([video_id] * copies))) for video_id in ids]
+    finally:
+        twin.stop()
+    usage = httpx.get(idle_server.url + "/v1/usage", headers=headers).json()
+    db = Database(idle_server.env.get("AZUR_DATABASE_URL") or f"sqlite:///{idle_server.home / 'azur.db'}")
+    try:
+        with db.session() as session:
+            refunds = dict(session.execute(
+                select(UsageEntry.video_id, func.count()).where(UsageEntry.kind == "refund")
+                .group_by(UsageEntry.video_id)
+            ).all())
+    finally:
+        db.dispose()
+    seen = {"deleted": sum(a.count(200) for a in answers), "refunds": sum(refunds.values()), "usage": usage["videos"]}
+    assert refunds == {video_id: 1 for video_id in ids}, seen
+    assert usage["videos"] == {"used": 0, "limit": 50, "remaining": 50} and usage["credits"]["used"] == 0, seen
+    for per_video in answers:
+        # One DELETE wins; the others find the video gone, as any later DELETE would.
+        assert per_video.count(200) == 1 and per_video.count(404) == copies - 1, per_video
+
+    accepted, refused = burst(idle_server, key, 60)
+    assert len(accepted) == 50 and len(refused) == 10
+    usage = httpx.get(idle_server.url + "/v1/usage", headers=headers).json()
+    assert usage["videos"] == {"used": 50, "limit": 50, "remaining": 0}, usage

@@ -4,6 +4,10 @@ What a user has used this month is always the sum of their rows for the month, n
 reservation is checked and written atomically with the job it pays for (:func:`reserve` runs in the
 caller's transaction, which also inserts the video row), so N simultaneous requests on a fresh month
 accept exactly as many videos as the plan allows, on SQLite and on Postgres alike.
+
+Every reservation is settled at most once, by construction: the database refuses a second charge or
+refund of a video (see :func:`_settle`), and the callers only settle after a conditional state change that
+matched a row (``DELETE ... WHERE status = 'queued'``, a worker's write under its lease).
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Double, String, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from azur.accounts.plans import Period, check_request, cost_credits, get_plan, period_of
@@ -148,43 +154,37 @@ def reserve(session: Session, settings: Settings, user: User, video: Video, requ
     return entry
 
 
-def _reservation(session: Session, video_id: str) -> UsageEntry | None:
-    return session.scalar(
-        select(UsageEntry).where(UsageEntry.video_id == video_id, UsageEntry.kind == LedgerKind.reserve.value)
-    )
+def _settle(session: Session, video_id: str, kind: LedgerKind, *, note: str | None) -> bool:
+    """Insert the one settlement of ``video_id``'s reservation, copied from the reservation in the same
+    statement; True when this call wrote it.
+
+    No check-then-insert: the unique index ``ux_usage_settle_once`` lets only one charge-or-refund exist
+    per video, and ON CONFLICT DO NOTHING turns every later attempt (a parallel DELETE, a worker that lost
+    its lease) into a no-op instead of an error, on SQLite and Postgres alike.
+    """
+    sign = -1 if kind is LedgerKind.refund else 0  # a charge has no amounts: the reservation already counts
+    reservation = select(
+        UsageEntry.user_id, UsageEntry.video_id, literal(kind.value, String), UsageEntry.period,
+        UsageEntry.videos * sign, UsageEntry.credits * sign, UsageEntry.plan,
+        literal(note, String), literal(time.time(), Double),
+    ).where(UsageEntry.video_id == video_id, UsageEntry.kind == LedgerKind.reserve.value)
+    columns = ["user_id", "video_id", "kind", "period", "videos", "credits", "plan", "note", "created_at"]
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(UsageEntry).from_select(columns, reservation).on_conflict_do_nothing()
+    # RETURNING, not rowcount: Postgres reports -1 rows for an INSERT ... SELECT run through the ORM.
+    return session.execute(statement.returning(UsageEntry.id)).first() is not None
 
 
-def _settled(session: Session, video_id: str) -> bool:
-    return session.scalar(
-        select(func.count()).select_from(UsageEntry).where(
-            UsageEntry.video_id == video_id,
-            UsageEntry.kind.in_((LedgerKind.charge.value, LedgerKind.refund.value)),
-        )
-    ) > 0
+def refund(session: Session, video_id: str, *, reason: str) -> bool:
+    """Give back a video's reservation, in the caller's transaction. False when there is nothing to give
+    back: no reservation, or the video was already refunded or charged."""
+    return _settle(session, video_id, LedgerKind.refund, note=reason[:200])
 
 
-def refund(session: Session, video_id: str, *, reason: str) -> UsageEntry | None:
-    """Give back a video's reservation (once), in the caller's transaction. None if nothing to refund."""
-    held = _reservation(session, video_id)
-    if held is None or _settled(session, video_id):
-        return None
-    entry = UsageEntry(
-        user_id=held.user_id, video_id=video_id, kind=LedgerKind.refund.value, period=held.period,
-        videos=-held.videos, credits=-held.credits, plan=held.plan, note=reason[:200], created_at=time.time(),
-    )
-    session.add(entry)
-    return entry
-
-
-def charge(session: Session, video_id: str) -> UsageEntry | None:
-    """Make a video's reservation final (once), in the caller's transaction."""
-    held = _reservation(session, video_id)
-    if held is None or _settled(session, video_id):
-        return None
-    entry = UsageEntry(user_id=held.user_id, video_id=video_id, kind=LedgerKind.charge.value, period=held.period,
-                       videos=0, credits=0, plan=held.plan, created_at=time.time())
-    session.add(entry)
-    return entry
+def charge(session: Session, video_id: str) -> bool:
+    """Make a video's reservation final, in the caller's transaction. False when there is no reservation or
+    the video was already charged or refunded."""
+    return _settle(session, video_id, LedgerKind.charge, note=None)
 
 
 def grant_credits(session: Session, settings: Settings, user: User, credits: int, *, note: str | None = None,

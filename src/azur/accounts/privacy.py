@@ -4,8 +4,12 @@
   every video's request, status and provenance, the usage ledger, the audit entries about the user, and
   the stored files (videos, thumbnails, spritesheets, first frames).
 - :func:`erase_user` removes the user's files from storage and their rows from the database; the usage
-  ledger and the audit log keep their rows for the operator's books, anonymised (no user id, and they
-  never held content). Keys stop working at once: they are deleted in the same transaction.
+  ledger and the audit log keep their rows for the operator's books, anonymised: no user id, and audit
+  actors ``user:<id>`` become one random ``user:erased-<token>`` per erased user (the log still reads "this
+  unknown user was refused twice, then erased", and the token leads to no one). Ids are never reused
+  (see :mod:`azur.db.models`), and SQLite's file is left holding no byte of the user (see
+  :meth:`azur.db.session.Database.flush_deleted`). Keys stop working at once: they are deleted in the same
+  transaction.
 - :func:`purge_expired` deletes the files of videos past ``expires_at`` and blanks prompts older than
   ``prompt_retention_days``; the API then answers 410 for their content.
 - :func:`remove_orphan_files` removes stored files that no row owns (what a crash or a failed removal left).
@@ -16,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import secrets
 import time
 import zipfile
 from dataclasses import dataclass
@@ -102,6 +107,7 @@ class Erasure:
     keys: int
     ledger_rows_anonymised: int
     audit_rows_anonymised: int
+    actor: str  # what the audit log now calls the erased user; use it for the erasure's own entry
 
 
 def erase_user(session: Session, storage: Storage, user: User) -> Erasure:
@@ -113,9 +119,15 @@ def erase_user(session: Session, storage: Storage, user: User) -> Erasure:
     keys = session.execute(delete(ApiKey).where(ApiKey.user_id == user.id)).rowcount
     session.execute(delete(Video).where(Video.user_id == user.id))
     ledger = session.execute(update(UsageEntry).where(UsageEntry.user_id == user.id).values(user_id=None)).rowcount
-    audit = session.execute(update(AuditEntry).where(AuditEntry.user_id == user.id).values(user_id=None)).rowcount
+    actor = f"user:erased-{secrets.token_hex(8)}"
+    audit = session.execute(
+        update(AuditEntry).where(AuditEntry.actor == f"user:{user.id}").values(actor=actor, user_id=None)
+    ).rowcount
+    # Entries about the user written by someone else (an admin's export) keep their actor, lose the id.
+    audit += session.execute(update(AuditEntry).where(AuditEntry.user_id == user.id).values(user_id=None)).rowcount
     session.execute(delete(User).where(User.id == user.id))
-    return Erasure(videos=len(video_ids), keys=keys, ledger_rows_anonymised=ledger, audit_rows_anonymised=audit)
+    return Erasure(videos=len(video_ids), keys=keys, ledger_rows_anonymised=ledger, audit_rows_anonymised=audit,
+                   actor=actor)
 
 
 @dataclass(frozen=True)

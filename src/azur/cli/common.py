@@ -96,9 +96,10 @@ def progress_bar(description: str) -> Iterator:
 
 
 @contextmanager
-def database_session() -> Iterator:
+def database_session(*, scrub: bool = False) -> Iterator:
     """``(settings, session)`` on this installation's database (migrated), committed on success; deleted
-    rows are flushed out of SQLite's write-ahead log on the way out (see ``Database.flush_deleted``)."""
+    rows are flushed out of SQLite's write-ahead log on the way out (see ``Database.flush_deleted``), and
+    with ``scrub`` (after an erasure) out of the whole file (``Database.scrub``)."""
     from azur.config import get_settings
     from azur.db.session import open_database
 
@@ -107,7 +108,7 @@ def database_session() -> Iterator:
     try:
         with db.session() as session:
             yield settings, session
-        db.flush_deleted()
+        db.scrub() if scrub else db.flush_deleted()
     finally:
         db.dispose()
 

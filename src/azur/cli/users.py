@@ -121,10 +121,10 @@ def erase(
 
     if not yes and not typer.confirm(f"Erase '{name}' and all their videos for good?"):
         raise typer.Exit(1)
-    with database_session() as (settings, session):
+    with database_session(scrub=True) as (settings, session):
         user = find_user(session, name)
         erased = erase_user(session, make_storage(settings), user)
         session.add(audit.entry("gdpr.erase", user_id=None, actor="admin",
-                                detail={"videos": erased.videos, "keys": erased.keys}))
+                                detail={"user": erased.actor, "videos": erased.videos, "keys": erased.keys}))
     console.print(f"erased {name}: {erased.videos} videos, {erased.keys} keys; "
                   f"{erased.ledger_rows_anonymised} ledger rows anonymised", highlight=False)

@@ -6,6 +6,10 @@ columns (``priority``, ``attempts``, ``lease_*``) are only touched through :mod:
 
 Times are Unix seconds as floats (the API shows them rounded down to whole seconds); ``created_at`` with
 the id breaks ties in list order.
+
+Integer ids are never reused: SQLite would otherwise hand the id of the newest deleted row (an erased user)
+to the next one, and anything still naming that id would then name someone else. Postgres sequences never
+go back; on SQLite the tables with integer ids are declared AUTOINCREMENT (``NEVER_REUSED_IDS``).
 """
 
 from __future__ import annotations
@@ -13,12 +17,16 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Double, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Double, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# SQLite's AUTOINCREMENT: a new row gets an id above every id the table ever had, not max(id) + 1.
+NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
 
 
 class VideoStatus(str, enum.Enum):
@@ -49,6 +57,8 @@ class User(Base):
 
     keys: Mapped[list[ApiKey]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
+    __table_args__ = NEVER_REUSED_IDS
+
 
 class ApiKey(Base):
     __tablename__ = "api_keys"
@@ -61,6 +71,8 @@ class ApiKey(Base):
     revoked_at: Mapped[float | None] = mapped_column(Double, default=None)
 
     user: Mapped[User] = relationship(back_populates="keys")
+
+    __table_args__ = NEVER_REUSED_IDS
 
 
 class Video(Base):
@@ -140,7 +152,17 @@ class UsageEntry(Base):
     note: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[float] = mapped_column(Double)
 
-    __table_args__ = (Index("ix_usage_user_period", "user_id", "period"),)
+    __table_args__ = (
+        Index("ix_usage_user_period", "user_id", "period"),
+        # Exactly once by construction: a video has one reservation and is settled once (charged or refunded,
+        # never both, never twice), whatever races between a DELETE, a worker and a lease expiry.
+        # azur.accounts.ledger inserts with ON CONFLICT DO NOTHING against these.
+        Index("ux_usage_reserve_once", "video_id", unique=True,
+              sqlite_where=text("kind = 'reserve'"), postgresql_where=text("kind = 'reserve'")),
+        Index("ux_usage_settle_once", "video_id", unique=True,
+              sqlite_where=text("kind IN ('charge', 'refund')"), postgresql_where=text("kind IN ('charge', 'refund')")),
+        NEVER_REUSED_IDS,
+    )
 
 
 class AuditEntry(Base):
@@ -152,9 +174,10 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[float] = mapped_column(Double)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
-    actor: Mapped[str] = mapped_column(String(100))  # "user:<id>", "admin" (CLI), "system" (worker, purge)
+    # "user:<id>", "admin" (CLI), "system" (worker, purge); "user:erased-<token>" once the user is erased.
+    actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(60))  # e.g. "moderation.prompt_blocked", "gdpr.erase"
     video_id: Mapped[str | None] = mapped_column(String(40), default=None)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
-    __table_args__ = (Index("ix_audit_at", "at"),)
+    __table_args__ = (Index("ix_audit_at", "at"), NEVER_REUSED_IDS)

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from azur.accounts import ledger
@@ -43,6 +43,7 @@ class ClaimedJob:
 
 class JobQueue(Protocol):
     def submit(self, session: Session, video: Video) -> None: ...
+    def delete(self, session: Session, video_id: str) -> str | None: ...
     def claim(self, worker_id: str, models: list[str] | None = None) -> ClaimedJob | None: ...
     def load(self, job: ClaimedJob) -> Video | None: ...
     def heartbeat(self, job: ClaimedJob) -> bool: ...
@@ -128,6 +129,21 @@ class DatabaseQueue:
         video.status = QUEUED
         video.progress = 0
         session.add(video)
+
+    def delete(self, session: Session, video_id: str) -> str | None:
+        """Remove a job in the caller's transaction, refunding it if it had not started. Returns the status
+        it was deleted in, or None when it was already gone (another DELETE won).
+
+        Each step is one conditional statement, so the refund follows only the DELETE that removed a
+        queued row: of many simultaneous DELETEs, or a DELETE racing a claim, exactly one sees it queued.
+        """
+        queued = delete(Video).where(Video.id == video_id, Video.status == QUEUED).returning(Video.id)
+        if session.execute(queued).first() is not None:
+            ledger.refund(session, video_id, reason="deleted before it started")
+            return QUEUED
+        # Started (a running worker notices at its next heartbeat and stops) or finished: nothing to give back.
+        deleted = session.execute(delete(Video).where(Video.id == video_id).returning(Video.status)).first()
+        return None if deleted is None else deleted[0]
 
     def claim(self, worker_id: str, models: list[str] | None = None) -> ClaimedJob | None:
         """The next job for ``worker_id`` (of one of ``models``, when given), or None. A job that lost its worker ``max_attempts`` times is

@@ -36,7 +36,7 @@ def erase_me(services: ServicesDep, session: SessionDep, user: CurrentUser) -> d
     user_id = user.id
     erased = erase_user(session, services.storage, user)
     session.commit()
-    services.db.flush_deleted()
-    audit.record(services.db, "gdpr.erase", user_id=None, actor="user:erased",
+    audit.record(services.db, "gdpr.erase", user_id=None, actor=erased.actor,
                  detail={"videos": erased.videos, "keys": erased.keys})
+    services.db.scrub()
     return {"object": "user.deleted", "id": f"user_{user_id}", "deleted": True, "videos_deleted": erased.videos}

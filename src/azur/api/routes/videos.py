@@ -261,8 +261,6 @@ async def retrieve_video(video: OwnedVideo, response: Response, services: Servic
 def delete_video(video: OwnedVideo, services: ServicesDep, session: SessionDep) -> VideoDeleted:
     """Delete a video and its files; a running job notices and stops. A video deleted before it started
     gives its quota back."""
-    from azur.accounts import ledger
-
     video_id = video.id
     # Files first: when they cannot be removed the row stays as it was (nothing refunded, nothing lost)
     # and the client is told, so a retry, or the erasure of the account, finishes the job.
@@ -272,9 +270,9 @@ def delete_video(video: OwnedVideo, services: ServicesDep, session: SessionDep) 
         session.rollback()
         raise storage_failed(f"Video '{video_id}' was not deleted: its files could not be removed ({exc}). "
                              "It is kept as it was; try again later.") from None
-    if video.status == VideoStatus.queued.value:
-        ledger.refund(session, video_id, reason="deleted before it started")
-    session.delete(video)
+    session.expunge(video)  # the row is removed by the queue's conditional DELETE, not by the ORM
+    if services.queue.delete(session, video_id) is None:  # a parallel DELETE got there first
+        raise not_found(f"No video found with id '{video_id}'.")
     session.commit()
     return VideoDeleted(id=video_id, deleted=True)
 
