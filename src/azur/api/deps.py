@@ -89,7 +89,8 @@ def find_owned_video(session: Session, user: User, video_id: str, *, param: str 
     """The video ``video_id`` if ``user`` owns it; else 404 (someone else's video is not even named)."""
     video = session.get(Video, video_id) if VIDEO_ID.match(video_id) else None
     if video is None or video.user_id != user.id:
-        raise not_found(f"No video found with id '{video_id}'.", param=param)
+        shown = video_id if len(video_id) <= 64 else video_id[:61] + "..."
+        raise not_found(f"No video found with id '{shown}'.", param=param)
     return video
 
 

@@ -7,6 +7,7 @@ then returns the video as ``openai.types.Video``. While a video is queued or run
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -18,6 +19,7 @@ from azur.api import video_inputs as inputs
 from azur.api.body import body_dependency, body_openapi
 from azur.api.deps import CurrentUser, OwnedVideo, ServicesDep, SessionDep, find_owned_video, get_current_user
 from azur.api.errors import ApiError, bad_request, not_found, gone, moderation_blocked, not_ready, quota_exceeded
+from azur.api.fields import SmallCount
 from azur.api.schemas import (
     ErrorBody,
     VideoCreateBody,
@@ -34,6 +36,8 @@ from azur.storage.base import MissingFile, video_prefix
 
 if TYPE_CHECKING:
     import numpy as np
+
+log = logging.getLogger("azur.api")
 
 ERRORS = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 410, 413, 429)}
 # Authentication runs first (router dependency, cached for the route's own CurrentUser): a request without
@@ -135,7 +139,7 @@ def list_videos(
     session: SessionDep,
     user: CurrentUser,
     after: Annotated[str | None, Query(description="The id of the last video of the previous page.")] = None,
-    limit: Annotated[int | None, Query(description="Videos per page, 1-100.")] = None,
+    limit: Annotated[SmallCount | None, Query(description="Videos per page, 1-100.")] = None,
     order: Annotated[Literal["asc", "desc"], Query(description="By creation time.")] = "desc",
 ) -> VideoList:
     """The caller's videos, newest first by default, a page at a time."""
@@ -251,11 +255,10 @@ def delete_video(video: OwnedVideo, services: ServicesDep, session: SessionDep) 
 def download_content(
     video: OwnedVideo,
     services: ServicesDep,
-    variant: Annotated[str, Query(description="video (MP4), thumbnail (WebP) or spritesheet (JPEG).")] = "video",
+    variant: Annotated[Literal["video", "thumbnail", "spritesheet"],
+                       Query(description="video (MP4), thumbnail (WebP) or spritesheet (JPEG).")] = "video",
 ) -> Response:
     """Download the finished video, its thumbnail or its spritesheet."""
-    if variant not in CONTENT_TYPES:
-        raise bad_request(f"Unknown variant '{variant}'. Allowed: {', '.join(CONTENT_TYPES)}.", param="variant")
     if video.expires_at is not None and video.expires_at < time.time():
         raise gone(f"Video '{video.id}' expired on {time.strftime('%Y-%m-%d', time.gmtime(video.expires_at))}; "
                    "its files were deleted under the retention policy.")
@@ -301,7 +304,8 @@ def _stored_frame(services: ServicesDep, source: Video, which: str):  # noqa: AN
     try:
         return inputs.video_frame(storage.local_path(key) or storage.read_bytes(key), which)
     except UnreadableVideo as exc:
-        raise ApiError(500, f"The stored video '{source.id}' cannot be decoded ({exc}).", type="server_error") from None
+        log.error("stored video %s cannot be decoded: %s", source.id, exc)
+        raise ApiError(500, f"The stored video '{source.id}' cannot be decoded.", type="server_error") from None
 
 
 def _upload_frame(upload: bytes, which: str):  # noqa: ANN202
