@@ -105,6 +105,10 @@ class ServerSettings(BaseModel):
     poll_after_ms: int = 1000  # sent as the openai-poll-after-ms header while a job is running
     max_upload_bytes: int = 20 * 1024 * 1024  # larger input_reference uploads answer 413
     list_limit: int = 20  # GET /v1/videos page size when `limit` is not given (at most 100)
+    # Key guessing: this many wrong API keys from one address within the window, and that address is answered
+    # 429 (even with a right key) until the oldest of them leaves the window. 0 turns the limit off.
+    auth_failures_allowed: int = Field(10, ge=0)
+    auth_failure_window_seconds: float = Field(300.0, gt=0)
 
 
 class QueueSettings(BaseModel):

@@ -100,6 +100,11 @@ def quota_exceeded(message: str, resets_at) -> ApiError:  # noqa: ANN001 - an aw
     return ApiError(429, message, type="insufficient_quota", code="quota_exceeded", headers=headers)
 
 
+def too_many_failed_authentications(retry_after: int) -> ApiError:
+    return ApiError(429, f"Too many failed authentications from your address: try again in {retry_after} s.",
+                    type="requests", code="rate_limit_exceeded", headers={"Retry-After": str(retry_after)})
+
+
 def moderation_blocked(message: str, category: str, *, param: str | None = "prompt") -> ApiError:
     return ApiError(400, message, param=param, code="moderation_blocked", extra={"category": category})
 
