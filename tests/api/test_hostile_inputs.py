@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -289,3 +290,45 @@ def test_verify_shows_only_the_file_name(hostile_server):
     assert report["verdict"] == "unreadable"
     assert "/" not in report["path"] and len(report["path"]) <= 255
     assert "azur-verify" not in response.text and "/tmp" not in response.text, response.text
+
+
+def test_an_unexpected_exception_answers_500_and_keeps_the_connection(tmp_path):
+    """No input reaches one (above), so a fault is planted: a route that raises, in the real app served by
+    uvicorn. The client gets the 500 envelope, and its keep-alive connection still serves the next request."""
+    import threading
+
+    import uvicorn
+
+    from azur.api.app import create_app
+    from azur.config import Settings
+    from tests.conftest import free_port
+
+    app = create_app(Settings(home=tmp_path), start_workers=False)
+
+    @app.get("/planted-fault")
+    def planted_fault() -> None:
+        raise RuntimeError("a bug")
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for path, status in (("/planted-fault", 500), ("/healthz", 200), ("/planted-fault", 500), ("/healthz", 200)):
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            assert response.status == status, body
+            assert connection.sock is not None, f"the server closed the connection after {path}"
+        connection.request("GET", "/planted-fault")
+        response = connection.getresponse()
+        assert json.loads(response.read()) == {"error": {
+            "message": "The server had an error while processing your request.", "type": "server_error",
+            "param": None, "code": "internal_error"}}
+    finally:
+        server.should_exit = True
+        thread.join(30)

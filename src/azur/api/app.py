@@ -5,8 +5,8 @@ the queue, and starts ``server.workers`` worker processes; at shutdown it stops 
 go back to the queue) and closes the database. Nothing is built at import time, so
 ``uvicorn --factory azur.api.app:app_from_environment`` and the tests' own servers work the same way.
 
-The web studio is served at ``/`` (``azur.studio``), the API docs at ``/docs`` and ``/redoc``
-(``azur.api.docs``); every response gets the security headers of ``azur.api.security_headers``.
+The web studio is served at ``/`` (``azur.studio``), the API docs at ``/docs`` (``azur.api.docs``,
+no ``/redoc``); every response gets the security headers of ``azur.api.security_headers``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""The API docs (Swagger UI at ``/docs``, ReDoc at ``/redoc``), served from Azur's own files.
+"""The API docs (Swagger UI at ``/docs``), served from Azur's own files.
 
-FastAPI's defaults load both from a CDN, on the same origin where the studio keeps the user's API key: a
+FastAPI's defaults load them from a CDN, on the same origin where the studio keeps the user's API key: a
 compromised CDN file would run with access to it. The assets come from the ``fastapi-offline`` wheel
-(Swagger UI 5, which reads OpenAPI 3.1, and ReDoc 2) and are served under ``/docs-assets``; each page's
+(Swagger UI 5, which reads OpenAPI 3.1) and are served under ``/docs-assets``; the page's
 Content-Security-Policy allows its one inline start-up script by hash and nothing from elsewhere.
+
+There is no ``/redoc``: ReDoc needs inline styles allowed, and fetches its logo from redocly's CDN.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -27,8 +29,8 @@ def assets_dir() -> Path:
 
 
 def mount(app: FastAPI) -> None:
-    """Serve ``/docs``, ``/redoc`` and their assets. The app must be built with ``docs_url=None`` and
-    ``redoc_url=None`` (FastAPI's own pages load from a CDN)."""
+    """Serve ``/docs`` and its assets. The app must be built with ``docs_url=None`` and ``redoc_url=None``
+    (FastAPI's own pages load from a CDN)."""
     app.mount(ASSETS_URL, StaticFiles(directory=assets_dir()), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
 
@@ -45,13 +47,3 @@ def mount(app: FastAPI) -> None:
         )
         html = bytes(page.body).decode()
         return HTMLResponse(html, headers={"Content-Security-Policy": content_security_policy(html=html)})
-
-    @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        page = get_redoc_html(openapi_url=openapi_url, title=f"{app.title} - API reference",
-                              redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
-                              redoc_favicon_url=f"{ASSETS_URL}/favicon.png", with_google_fonts=False)
-        # ReDoc styles its components with generated <style> elements and parses the schema in a worker
-        # started from a blob: URL; both need allowing, scripts stay our own files only.
-        policy = content_security_policy(style_src="'self' 'unsafe-inline'", worker_src="'self' blob:")
-        return HTMLResponse(bytes(page.body).decode(), headers={"Content-Security-Policy": policy})
