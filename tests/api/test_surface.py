@@ -128,3 +128,27 @@ def test_requests_without_a_key_do_not_count(server, key):
         response = httpx.get(server.url + "/v1/usage", headers={"X-Forwarded-For": address})
         assert_openai_error(response, 401)
     assert wrong(server, address, key).status_code == 200
+
+
+def test_a_failed_video_shows_no_server_path(tmp_path):
+    """A job that fails on the server's disk (here a file where the videos folder should be) fails with an
+    exception naming the absolute path; the client sees the failure without it."""
+    import sqlite3
+
+    srv = AzurServer(tmp_path / "home", env={"AZUR_QUEUE__MAX_ATTEMPTS": "1"})
+    (tmp_path / "home" / "files").mkdir(parents=True)
+    (tmp_path / "home" / "files" / "videos").write_text("not a folder")
+    srv.start()
+    try:
+        client = srv.client(srv.add_user("unlucky"))
+        video = client.videos.create_and_poll(prompt="a red ball moving right", seconds="1", size="480x480",
+                                              poll_interval_ms=200)
+        assert video.status == "failed", video
+        with sqlite3.connect(tmp_path / "home" / "azur.db") as db:
+            (stored,) = db.execute("SELECT error_message FROM videos WHERE id = ?", (video.id,)).fetchone()
+        assert str(tmp_path) in stored, stored  # the exception did name the path...
+        shown = client.videos.retrieve(video.id).error.message
+        assert str(tmp_path) not in shown and "/files/" not in shown, shown  # ...the client does not see it
+        assert "Not a directory" in shown  # the reason stays
+    finally:
+        srv.stop()

@@ -18,7 +18,16 @@ from sqlalchemy import and_, or_, select
 from azur.api import video_inputs as inputs
 from azur.api.body import body_dependency, body_openapi
 from azur.api.deps import CurrentUser, OwnedVideo, ServicesDep, SessionDep, find_owned_video, get_current_user
-from azur.api.errors import ApiError, bad_request, not_found, gone, moderation_blocked, not_ready, quota_exceeded
+from azur.api.errors import (
+    ApiError,
+    bad_request,
+    client_text,
+    gone,
+    moderation_blocked,
+    not_found,
+    not_ready,
+    quota_exceeded,
+)
 from azur.api.fields import SmallCount
 from azur.api.schemas import (
     ErrorBody,
@@ -77,7 +86,9 @@ def public(video: Video) -> VideoPublic:
         size=video.size_text,
         remixed_from_video_id=video.remixed_from_video_id,
         provenance={"ai_generated": True, **video.provenance} if video.provenance else None,
-        error=VideoError(code=video.error_code or "generation_failed", message=video.error_message or "Failed.")
+        # A failure's message may quote an exception that names a server path: shown without it.
+        error=VideoError(code=video.error_code or "generation_failed",
+                         message=client_text(video.error_message or "Failed."))
         if failed else None,
     )
 
