@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from tests.accounts.conftest import postgres_database_url
 from tests.conftest import AzurServer
 
 pytestmark = pytest.mark.slow
@@ -134,11 +136,17 @@ def assert_envelope(body: bytes, what: str) -> None:
     assert len(error["message"]) <= 1000 and (error["param"] is None or len(error["param"]) <= 128), what
 
 
-@pytest.fixture(scope="module")
-def hostile_server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def hostile_server(request, tmp_path_factory):
     # Wrong keys are part of the input here: the failed-authentication limit would soon answer 429 to all.
-    srv = AzurServer(tmp_path_factory.mktemp("hostile-home"), workers=0,
-                     env={"AZUR_SERVER__AUTH_FAILURES_ALLOWED": "0", "AZUR_SERVER__MAX_UPLOAD_BYTES": "2000000"})
+    env = {"AZUR_SERVER__AUTH_FAILURES_ALLOWED": "0", "AZUR_SERVER__MAX_UPLOAD_BYTES": "2000000"}
+    if request.param == "postgres":  # PostgreSQL refuses what SQLite stores (a NUL in a text column)
+        url = postgres_database_url()
+        if url is None:
+            missing = "no PostgreSQL test server (run: eval \"$(scripts/test-services.sh)\")"
+            pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
+        env["AZUR_DATABASE_URL"] = url
+    srv = AzurServer(tmp_path_factory.mktemp("hostile-home"), workers=0, env=env)
     srv.start()
     srv.key = srv.add_user("mallory")
     yield srv
