@@ -19,8 +19,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-# Addresses remembered at most: past this, the quietest are forgotten first, so that a flood of addresses
-# cannot grow the table without bound.
+# Addresses remembered at most: past this, those with the fewest recent failures are forgotten first, so
+# that a flood of addresses cannot grow the table without bound, nor free a guesser who is held back.
 MAX_ADDRESSES = 10_000
 
 
@@ -73,5 +73,5 @@ class FailedAuthLimiter:
         for address in [a for a, f in self._failures.items() if not f or f[-1] <= horizon]:
             del self._failures[address]
         while len(self._failures) >= MAX_ADDRESSES:
-            quietest = min(self._failures, key=lambda a: self._failures[a][-1])
+            quietest = min(self._failures, key=lambda a: (len(self._failures[a]), self._failures[a][-1]))
             del self._failures[quietest]

@@ -74,10 +74,9 @@ def shown_filename(filename: str | None) -> str:
     MAX_FILENAME_CHARS characters."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if c.isprintable())
-    if len(name) > MAX_FILENAME_CHARS:
-        stem, dot, suffix = name.rpartition(".")
-        keep = MAX_FILENAME_CHARS - len(suffix) - 4 if dot and len(suffix) <= 8 else MAX_FILENAME_CHARS - 3
-        name = name[:keep] + "..." + (dot + suffix if dot and len(suffix) <= 8 else "")
+    if len(name) > MAX_FILENAME_CHARS:  # cut in the middle: the extension still tells what it was
+        suffix = Path(name).suffix if len(Path(name).suffix) <= 8 else ""
+        name = name[: MAX_FILENAME_CHARS - 3 - len(suffix)] + "..." + suffix
     return name or "upload.mp4"
 
 
