@@ -136,6 +136,10 @@ class ServerSettings(BaseModel):
     max_upload_bytes: int = 20 * 1024 * 1024  # the largest uploaded file (image or video); larger answer 413
     max_json_bytes: int = 64 * 1024  # the largest body that carries no file (JSON without an image, forms)
     list_limit: int = 20  # GET /v1/videos page size when `limit` is not given (at most 100)
+    # Key guessing: this many wrong API keys from one address within the window, and that address is answered
+    # 429 (even with a right key) until the oldest of them leaves the window. 0 turns the limit off.
+    auth_failures_allowed: int = Field(10, ge=0)
+    auth_failure_window_seconds: float = Field(300.0, gt=0)
 
 
 class QueueSettings(BaseModel):

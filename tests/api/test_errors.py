@@ -41,7 +41,7 @@ def http(server, key, method, path, **kwargs) -> httpx.Response:
         ({"seconds": "four"}, "seconds"),
         ({"model": "sora-3"}, "model"),
         ({"prompt": "   "}, "prompt"),
-        ({"prompt": "x" * 2001}, "prompt"),
+        ({"prompt": "x" * 32_001}, "prompt"),
         ({"extra_body": {"style": "baroque"}}, "style"),
         ({"extra_body": {"seed": -1}}, "seed"),
         ({"extra_body": {"seed": "abc"}}, "seed"),

@@ -153,3 +153,51 @@ def test_wrong_key_is_refused_and_phone_width_has_no_sideways_scroll(browser, st
     for control in ("prompt", "seconds", "size", "style", "seed", "image"):
         assert page.locator(f"label[for={control}]").count() == 1
     context.close()
+
+
+def watch_for_violations(context, server) -> tuple[list[str], list[str]]:
+    """Lists that fill with the page's Content-Security-Policy violations and its requests to any other
+    origin than the server's (a CDN, a font service)."""
+    violations: list[str] = []
+    foreign: list[str] = []
+    context.on("console", lambda message: violations.append(message.text)
+               if "Content Security Policy" in message.text else None)
+    context.on("request", lambda request: foreign.append(request.url)
+               if not request.url.startswith((server.url, "blob:", "data:")) else None)
+    context.expose_function("reportViolation", lambda text: violations.append(text))
+    context.add_init_script("document.addEventListener('securitypolicyviolation', "
+                            "e => window.reportViolation(`${e.violatedDirective} ${e.blockedURI}`))")
+    return violations, foreign
+
+
+def test_studio_and_api_docs_work_under_their_content_security_policy(browser, studio_server):
+    key = studio_server.add_user("csp-user", plan="plus")
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    violations, foreign = watch_for_violations(context, studio_server)
+    page = context.new_page()
+    response = page.goto(studio_server.url + "/")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    page.locator("#api-key").fill(key)
+    page.locator("#signin-form button[type=submit]").click()
+    page.locator("#plan").wait_for(state="visible")
+    # Generate, then play: the thumbnail and the video arrive as blob: URLs, which the policy allows.
+    page.get_by_role("textbox", name="Prompt").fill("a red ball moving right on a blue background")
+    page.get_by_label("Duration (seconds)").fill("1")
+    page.locator("#size").select_option("854x480")
+    page.get_by_role("button", name="Generate").click()
+    card = page.locator("li.video").first
+    card.wait_for()
+    wait_done(page, card)
+    page.locator("li.video img").first.wait_for()
+    card.get_by_role("button", name="Play").click()
+    page.wait_for_function("(v) => v.readyState >= 2", arg=card.locator("video").element_handle(), timeout=30_000)
+
+    # Swagger UI: its own bundle, started by its one inline script (allowed by hash), lists the operations.
+    page.goto(studio_server.url + "/docs")
+    page.locator(".opblock-summary-path").first.wait_for(timeout=30_000)
+    assert page.locator(".opblock-summary-path", has_text="/v1/videos").count() >= 1
+    page.locator(".opblock-summary-path", has_text="/v1/usage").first.click()  # opens; the UI is alive
+    page.get_by_role("button", name="Try it out").first.wait_for(timeout=10_000)
+    assert violations == [], violations
+    assert foreign == [], foreign
+    context.close()

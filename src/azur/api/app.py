@@ -5,7 +5,8 @@ the queue, and starts ``server.workers`` worker processes; at shutdown it stops 
 go back to the queue) and closes the database. Nothing is built at import time, so
 ``uvicorn --factory azur.api.app:app_from_environment`` and the tests' own servers work the same way.
 
-The web studio is served at ``/`` (``azur.studio``).
+The web studio is served at ``/`` (``azur.studio``), the API docs at ``/docs`` (``azur.api.docs``,
+no ``/redoc``); every response gets the security headers of ``azur.api.security_headers``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from fastapi import FastAPI
 from azur import __version__
 from azur.api.body_limit import BodyLimit
 from azur.api.deps import Services
+from azur.api import docs
 from azur.api.errors import install_error_handlers
+from azur.api.security_headers import SecurityHeaders
 from azur import studio
 from azur.api.routes import health, me, models, usage, verify, videos
 from azur.config import Settings, get_settings
@@ -61,9 +64,12 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         summary="Self-hosted text-to-video with OpenAI's Videos API.",
         description="Point the official `openai` client at this server (`base_url=.../v1`, `api_key=...`).",
         lifespan=lifespan,
+        docs_url=None,  # served by azur.api.docs from Azur's own files, not a CDN
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, server=settings.server)  # counts every request body as it streams
+    app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     app.include_router(videos.router)
     app.include_router(models.router)
@@ -71,6 +77,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(usage.router)
     app.include_router(me.router)
     studio.mount(app)
+    docs.mount(app)
     return app
 
 

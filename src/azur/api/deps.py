@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -23,7 +23,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from azur.accounts.keys import authenticate
-from azur.api.errors import not_found, unauthorized
+from azur.api.auth_limit import FailedAuthLimiter
+from azur.api.errors import not_found, too_many_failed_authentications, unauthorized
 from azur.config import Settings
 from azur.db.models import User, Video
 from azur.db.session import Database
@@ -44,6 +45,11 @@ class Services:
     queue: DatabaseQueue
     safety: SafetyGuard
     started_at: float
+    auth_failures: FailedAuthLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        server = self.settings.server
+        self.auth_failures = FailedAuthLimiter(server.auth_failures_allowed, server.auth_failure_window_seconds)
 
 
 async def get_services(request: Request) -> Services:
@@ -64,13 +70,19 @@ _bearer = HTTPBearer(auto_error=False, description="An Azur API key (`azur users
 
 
 async def get_current_user(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, services: ServicesDep, session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
     if credentials is None or not credentials.credentials:
         raise unauthorized("You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.")
+    address = request.client.host if request.client else "unknown"
+    wait = services.auth_failures.retry_after(address)
+    if wait is not None:
+        raise too_many_failed_authentications(wait)
     user = authenticate(session, credentials.credentials)
     _release(session)
     if user is None:
+        services.auth_failures.record_failure(address)
         shown = credentials.credentials[:8] + "..." if len(credentials.credentials) > 8 else "***"
         raise unauthorized(f"Incorrect API key provided: {shown}. Ask the server's admin for one (`azur keys add`).")
     return user
@@ -89,7 +101,8 @@ def find_owned_video(session: Session, user: User, video_id: str, *, param: str 
     """The video ``video_id`` if ``user`` owns it; else 404 (someone else's video is not even named)."""
     video = session.get(Video, video_id) if VIDEO_ID.match(video_id) else None
     if video is None or video.user_id != user.id:
-        raise not_found(f"No video found with id '{video_id}'.", param=param)
+        shown = video_id if len(video_id) <= 64 else video_id[:61] + "..."
+        raise not_found(f"No video found with id '{shown}'.", param=param)
     return video
 
 

@@ -3,7 +3,8 @@
 Response models serialise every field, nulls included, as OpenAI does. Request bodies arrive as JSON or
 multipart (the official client always sends multipart for ``create``, ``edit`` and ``extend``); they are
 parsed by :mod:`azur.api.body` into the ``*Body`` models below, which forbid unknown fields so that a typo
-is answered with a 400 naming it instead of being ignored.
+is answered with a 400 naming it instead of being ignored; their fields have the wire types of
+:mod:`azur.api.fields`, checked before any conversion.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from azur.api.fields import Flag, ModelName, Prompt, Seconds, Seed, Size, Style
+
 VideoStatusText = Literal["queued", "in_progress", "completed", "failed"]
-Number = int | float | str
 
 
 class VideoError(BaseModel):
@@ -102,30 +104,30 @@ class _Body(BaseModel):
 class AzurOptions(_Body):
     """Azur's own options, sent by the official client as extra body fields (``extra_body={...}``)."""
 
-    seed: int | str | None = Field(None, description="Same seed, same video (Azur extra).")
-    style: str | None = Field(None, description="flat, cartoon or soft (Azur extra).")
+    seed: Seed | None = None
+    style: Style | None = None
 
 
 class VideoCreateBody(AzurOptions):
-    prompt: str
-    model: str | None = None
-    seconds: Number | None = None
-    size: str | None = None
+    prompt: Prompt
+    model: ModelName | None = None
+    seconds: Seconds | None = None
+    size: Size | None = None
     input_reference: Any = Field(None, description="An image file (multipart), or {\"image_url\": \"data:...\"}.")
-    likeness_consent: bool = Field(False, description="Azur: the user has the consent of every real person "
+    likeness_consent: Flag = Field(False, description="Azur: the user has the consent of every real person "
                                    "shown in input_reference (recorded in the audit log).")
 
 
 class VideoRemixBody(AzurOptions):
-    prompt: str
+    prompt: Prompt
 
 
 class VideoExtendBody(AzurOptions):
-    prompt: str
-    seconds: Number
+    prompt: Prompt
+    seconds: Seconds
     video: Any = Field(description="{\"id\": \"video_...\"} of a completed video, or a video file (multipart).")
 
 
 class VideoEditBody(AzurOptions):
-    prompt: str
+    prompt: Prompt
     video: Any = Field(description="{\"id\": \"video_...\"} of a completed video, or a video file (multipart).")

@@ -7,6 +7,9 @@ silently corrected.
 
 from __future__ import annotations
 
+import math
+import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -23,8 +26,16 @@ DEFAULT_SIZE = (1280, 720)
 DEFAULT_SECONDS = 4
 DEFAULT_STYLE = "flat"
 MIN_SECONDS = 1
-MAX_PROMPT_CHARS = 2000
+MAX_PROMPT_CHARS = 32_000  # OpenAI's limit for a video prompt
 MAX_SEED = 2**63 - 1
+# Numbers written as text: plain ASCII digits, bounded before any conversion. No sign, exponent, spaces or
+# underscores: float("1_0") is 10 and int() of 5,000 digits raises, neither may decide what a request means.
+SECONDS_TEXT = re.compile(r"[0-9]{1,4}(?:\.[0-9]{1,6})?")
+SEED_TEXT = re.compile(r"[0-9]{1,19}")
+SIZE_TEXT = re.compile(r"([0-9]{1,5})x([0-9]{1,5})")
+# Control characters a prompt may hold: line breaks and tabs. Anything else (NUL above all, which
+# PostgreSQL cannot store) or a lone surrogate (which cannot be encoded) is refused.
+_PROMPT_CONTROLS_ALLOWED = frozenset("\n\r\t")
 
 
 class InvalidRequest(ValueError):
@@ -81,23 +92,30 @@ def parse_size(value: str | tuple[int, int]) -> tuple[int, int]:
     if isinstance(value, tuple):
         size = value
     else:
-        parts = str(value).lower().strip().split("x")
-        if len(parts) != 2 or not all(p.isdigit() for p in parts):
-            raise InvalidRequest("size", f"Invalid size '{value}': expected WIDTHxHEIGHT, one of {allowed}.")
-        size = (int(parts[0]), int(parts[1]))
+        match = SIZE_TEXT.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            raise InvalidRequest("size", f"Invalid size {_shown(value)}: expected WIDTHxHEIGHT, one of {allowed}.")
+        size = (int(match.group(1)), int(match.group(2)))
     if size not in SIZES:
         raise InvalidRequest("size", f"Unsupported size '{size_text(size)}'. Allowed sizes: {allowed}.")
     return size
 
 
 def parse_seconds(value: str | float | int, *, max_seconds: int) -> float:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise InvalidRequest("seconds", f"Invalid duration '{value}': expected a number of seconds.") from None
-    if not (MIN_SECONDS <= seconds <= max_seconds) or seconds != seconds:
+    """A duration in seconds from a number or its plain decimal text ("8", "2.5"), else InvalidRequest."""
+    invalid = InvalidRequest("seconds", f"Invalid duration {_shown(value)}: expected a number of seconds.")
+    if isinstance(value, str):
+        if not SECONDS_TEXT.fullmatch(value):
+            raise invalid
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise invalid  # True is not one second
+    elif isinstance(value, int) and value.bit_length() > 32:
+        raise InvalidRequest("seconds", f"Duration {_shown(value)} s is out of range: allowed {MIN_SECONDS} to "
+                                        f"{max_seconds} seconds.")
+    seconds = float(value)
+    if not (MIN_SECONDS <= seconds <= max_seconds) or not math.isfinite(seconds):
         raise InvalidRequest(
-            "seconds", f"Duration {value} s is out of range: allowed {MIN_SECONDS} to {max_seconds} seconds."
+            "seconds", f"Duration {_shown(value)} s is out of range: allowed {MIN_SECONDS} to {max_seconds} seconds."
         )
     return seconds
 
@@ -115,21 +133,20 @@ def make_request(
     max_seconds: int = 20,
 ) -> VideoRequest:
     """Validate raw options into a :class:`VideoRequest`. Raises :class:`InvalidRequest`."""
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise InvalidRequest("prompt", "The prompt is empty: describe the video to make.")
-    if len(prompt) > MAX_PROMPT_CHARS:
-        raise InvalidRequest("prompt", f"The prompt has {len(prompt)} characters; at most {MAX_PROMPT_CHARS}.")
+    check_prompt(prompt)
+    if style is not None and not isinstance(style, str):
+        raise InvalidRequest("style", f"Invalid style {_shown(style)}: expected one of {', '.join(STYLES)}.")
     style = (style or DEFAULT_STYLE).strip().lower()
     if style not in STYLES:
-        raise InvalidRequest("style", f"Unknown style '{style}'. Allowed styles: {', '.join(STYLES)}.")
+        raise InvalidRequest("style", f"Unknown style {_shown(style)}. Allowed styles: {', '.join(STYLES)}.")
     if seed is None:
         seed = int(np.random.default_rng().integers(0, 2**31 - 1))
-    try:
+    if isinstance(seed, str) and SEED_TEXT.fullmatch(seed):
         seed = int(seed)
-    except (TypeError, ValueError):
-        raise InvalidRequest("seed", f"Invalid seed '{seed}': expected a whole number.") from None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InvalidRequest("seed", f"Invalid seed {_shown(seed)}: expected a whole number.")
     if not 0 <= seed <= MAX_SEED:
-        raise InvalidRequest("seed", f"Seed {seed} is out of range: 0 to {MAX_SEED}.")
+        raise InvalidRequest("seed", f"Seed {_shown(seed)} is out of range: 0 to {MAX_SEED}.")
     if first_frame is not None:
         if first_frame.ndim != 3 or first_frame.shape[2] != 3 or first_frame.dtype != np.uint8:
             raise InvalidRequest("input_reference", "The first frame must be an RGB image.")
@@ -143,3 +160,31 @@ def make_request(
         model=model,
         first_frame=first_frame,
     )
+
+
+def check_prompt(prompt: object) -> str:
+    """``prompt`` if it is text a model can be given, else InvalidRequest: a string of at most
+    MAX_PROMPT_CHARS characters with something visible in it, and no control character other than line
+    breaks and tabs."""
+    if not isinstance(prompt, str):
+        raise InvalidRequest("prompt", "The prompt must be a string.")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InvalidRequest("prompt", f"The prompt has {len(prompt)} characters; at most {MAX_PROMPT_CHARS}.")
+    visible = False
+    for char in prompt:
+        category = unicodedata.category(char)
+        if category == "Cs" or (category == "Cc" and char not in _PROMPT_CONTROLS_ALLOWED):
+            raise InvalidRequest("prompt", f"The prompt contains the character U+{ord(char):04X}; no control "
+                                           "character is allowed but line breaks and tabs.")
+        visible = visible or category[0] in "LNPS"
+    if not visible:
+        raise InvalidRequest("prompt", "The prompt is empty: describe the video to make.")
+    return prompt
+
+
+def _shown(value: object) -> str:
+    """``value`` as an error message quotes it: its repr, cut short (it may be megabytes long)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"(a number of {value.bit_length()} bits)"  # repr() itself refuses past 4,300 digits
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -21,6 +21,9 @@ from azur.api.errors import bad_request, too_large
 from azur.api.schemas import ErrorBody
 from azur.db.models import Video
 
+MAX_FILENAME_CHARS = 255
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv")
+
 router = APIRouter(prefix="/v1", tags=["verify"], dependencies=[Depends(get_current_user)],
                    responses={code: {"model": ErrorBody} for code in (400, 401, 413)})
 
@@ -56,10 +59,33 @@ def verify(body: VerifyBodyDep, services: ServicesDep, session: SessionDep, user
             return public(video).model_dump()
         return {"id": video.id, "created_at": int(video.created_at)}
 
-    name = Path(getattr(body.file, "filename", None) or "upload.mp4").name
+    name = shown_filename(getattr(body.file, "filename", None))
+    # The client's name never becomes a path here: only its extension is kept, and only a known one.
+    suffix = Path(name).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="azur-verify-") as tmp:
-        path = Path(tmp) / (name if Path(name).suffix else name + ".mp4")
+        path = Path(tmp) / ("upload" + (suffix if suffix in VIDEO_SUFFIXES else ".mp4"))
         path.write_bytes(data)
         report = verify_file(path, settings=services.settings, find_video=find_video).to_dict()
-    report["path"] = name
-    return report
+    return _without_path(report, str(path), name)
+
+
+def shown_filename(filename: str | None) -> str:
+    """The uploaded file's name as the report shows it: its last part only, printable, at most
+    MAX_FILENAME_CHARS characters."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable())
+    if len(name) > MAX_FILENAME_CHARS:  # cut in the middle: the extension still tells what it was
+        suffix = Path(name).suffix if len(Path(name).suffix) <= 8 else ""
+        name = name[: MAX_FILENAME_CHARS - 3 - len(suffix)] + "..." + suffix
+    return name or "upload.mp4"
+
+
+def _without_path(value: Any, path: str, name: str) -> Any:
+    """``value`` with the temporary file's path replaced by the client's file name, wherever it appears."""
+    if isinstance(value, str):
+        return value.replace(path, name)
+    if isinstance(value, dict):
+        return {key: _without_path(item, path, name) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_path(item, path, name) for item in value]
+    return value

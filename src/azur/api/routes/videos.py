@@ -21,6 +21,7 @@ from azur.api.deps import CurrentUser, OwnedVideo, ServicesDep, SessionDep, find
 from azur.api.errors import (
     ApiError,
     bad_request,
+    client_text,
     gone,
     moderation_blocked,
     not_found,
@@ -28,6 +29,7 @@ from azur.api.errors import (
     quota_exceeded,
     storage_failed,
 )
+from azur.api.fields import SmallCount
 from azur.api.schemas import (
     ErrorBody,
     VideoCreateBody,
@@ -84,7 +86,9 @@ def public(video: Video) -> VideoPublic:
         size=video.size_text,
         remixed_from_video_id=video.remixed_from_video_id,
         provenance={"ai_generated": True, **video.provenance} if video.provenance else None,
-        error=VideoError(code=video.error_code or "generation_failed", message=video.error_message or "Failed.")
+        # A failure's message may quote an exception that names a server path: shown without it.
+        error=VideoError(code=video.error_code or "generation_failed",
+                         message=client_text(video.error_message or "Failed."))
         if failed else None,
     )
 
@@ -164,7 +168,7 @@ def list_videos(
     session: SessionDep,
     user: CurrentUser,
     after: Annotated[str | None, Query(description="The id of the last video of the previous page.")] = None,
-    limit: Annotated[int | None, Query(description="Videos per page, 1-100.")] = None,
+    limit: Annotated[SmallCount | None, Query(description="Videos per page, 1-100.")] = None,
     order: Annotated[Literal["asc", "desc"], Query(description="By creation time.")] = "desc",
 ) -> VideoList:
     """The caller's videos, newest first by default, a page at a time."""
@@ -285,11 +289,10 @@ def delete_video(video: OwnedVideo, services: ServicesDep, session: SessionDep) 
 def download_content(
     video: OwnedVideo,
     services: ServicesDep,
-    variant: Annotated[str, Query(description="video (MP4), thumbnail (WebP) or spritesheet (JPEG).")] = "video",
+    variant: Annotated[Literal["video", "thumbnail", "spritesheet"],
+                       Query(description="video (MP4), thumbnail (WebP) or spritesheet (JPEG).")] = "video",
 ) -> Response:
     """Download the finished video, its thumbnail or its spritesheet."""
-    if variant not in CONTENT_TYPES:
-        raise bad_request(f"Unknown variant '{variant}'. Allowed: {', '.join(CONTENT_TYPES)}.", param="variant")
     if video.expires_at is not None and video.expires_at < time.time():
         raise gone(f"Video '{video.id}' expired on {time.strftime('%Y-%m-%d', time.gmtime(video.expires_at))}; "
                    "its files were deleted under the retention policy.")
@@ -334,7 +337,8 @@ def _stored_frame(services: ServicesDep, source: Video, which: str):  # noqa: AN
     try:
         return inputs.video_frame(services.settings, storage.local_path(key) or storage.read_bytes(key), which)
     except UnreadableVideo as exc:
-        raise ApiError(500, f"The stored video '{source.id}' cannot be decoded ({exc}).", type="server_error") from None
+        log.error("stored video %s cannot be decoded: %s", source.id, exc)
+        raise ApiError(500, f"The stored video '{source.id}' cannot be decoded.", type="server_error") from None
 
 
 def _upload_frame(services: ServicesDep, upload: bytes, which: str):  # noqa: ANN202
