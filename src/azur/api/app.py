@@ -94,6 +94,8 @@ def start_purger(services: Services) -> threading.Event:
                 with services.db.session() as session:
                     done = purge_expired(session, services.storage, services.settings)
                     swept = remove_orphan_files(session, services.storage, services.settings)
+                if done.prompts_blanked or done.videos_expired:
+                    services.db.scrub()  # blanked prompts must not stay readable in the file's free pages
                 if done.videos_expired or done.prompts_blanked or swept.files_removed:
                     log.info("purged %d expired videos, blanked %d prompts, removed %d files no video owns",
                              done.videos_expired, done.prompts_blanked, swept.files_removed)

@@ -42,7 +42,8 @@ def purge() -> None:
     from azur.accounts.privacy import purge_expired, remove_orphan_files
     from azur.storage import make_storage
 
-    with database_session() as (settings, session):
+    # scrub: a blanked prompt must not stay readable in SQLite's free pages (as after an erasure).
+    with database_session(scrub=True) as (settings, session):
         storage = make_storage(settings)
         done = purge_expired(session, storage, settings)
         swept = remove_orphan_files(session, storage, settings)
