@@ -85,7 +85,9 @@ def test_generated_frames_have_the_output_aspect_and_one_whole_object(shipped_mo
 
     frames = shipped_model.generate("a green star moving left on a black background", seconds=20, fps=6, seed=3,
                                     size=size)
-    low = stage.low_resolution(size, 48)
+    from azur.embedded.sample import DRAW_SHORT_SIDE
+
+    low = stage.low_resolution(size, DRAW_SHORT_SIDE)
     assert frames.shape == (120, low[1], low[0], 3)
     background = np.median(frames.reshape(-1, 3), axis=0)
     for frame in frames:

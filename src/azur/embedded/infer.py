@@ -301,17 +301,19 @@ class FrameDecoder:
 
     def paint(
         self, appearance: dict[str, np.ndarray], grid: np.ndarray, placement: np.ndarray, resolution: int,
-        wrap: bool = True,
-    ) -> np.ndarray:
-        """(M, P, 3) colours at pixel centres `grid` (P, 2) for M objects at `placement` (M, 3).
+        wrap: bool = True, parts: bool = False,
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(M, P, 3) colours at pixel centres `grid` (P, 2), or (M, P, 2) one set per object, for M objects at
+        `placement` (M, 3).
 
         wrap=True is the model's own torus canvas (what it was trained on). wrap=False draws on an open plane:
         the outline uses the true distance, so nothing reappears on the far side, and the per-pixel network,
         which only ever saw offsets inside the torus's half-width, gets them clamped there (far pixels look
         like the farthest pixels it knows: background). `resolution` is pixels per canvas unit; it sets the
-        edge's width (one pixel), as in training.
+        edge's width (one pixel), as in training. parts: also return the coverage alpha (M, P, 1) and the
+        per-pixel network's residual colour (M, P, 3) that the frame includes.
         """
-        raw = grid[None] - placement[:, None, :2]  # (M, P, 2)
+        raw = (grid if grid.ndim == 3 else grid[None]) - placement[:, None, :2]  # (M, P, 2)
         offset = wrapped(raw) if wrap else np.clip(raw, -0.5, 0.5)
         scaled = offset / np.exp(placement[:, None, 2:3])
         k = np.arange(1, self.frequencies + 1, dtype=np.float32)
@@ -337,8 +339,9 @@ class FrameDecoder:
             logit = logit + 4.0 * resolution * (np.exp(log_radius) - distance)
         alpha = sigmoid(logit)[..., None]
         colours = appearance["colours"]
-        frames = alpha * colours[:, None, :3] + (1 - alpha) * colours[:, None, 3:] + 0.1 * out[..., 1:]
-        return frames.astype(np.float32)
+        residual = 0.1 * out[..., 1:]
+        frames = (alpha * colours[:, None, :3] + (1 - alpha) * colours[:, None, 3:] + residual).astype(np.float32)
+        return (frames, alpha, residual) if parts else frames
 
     def __call__(self, z: np.ndarray, t: np.ndarray, resolution: int | None = None) -> np.ndarray:
         """D(z, t) on the square canvas: (B, N, R, R, 3), like the torch module."""
