@@ -79,6 +79,13 @@ def test_an_object_wrapping_across_the_edge_is_not_whole_and_its_motion_still_re
     assert verdict.jumps >= 1 and verdict.translation[0] > 0  # the jump across is not counted as motion
 
 
+def test_an_object_turning_back_at_an_edge_still_reads_as_the_way_it_set_off():
+    # Right for 7 frames, up to the edge of its course, then back left for 12: further back than it went.
+    xs = [1.0 + 0.05 * i if i < 8 else 1.35 - 0.05 * (i - 7) for i in range(20)]
+    verdict = judge_delivered(draw("triangle", "purple", "white", [(x, 0.6, 0.12) for x in xs], (854, 480)))
+    assert verdict.motion == "right" and verdict.whole == 1.0 and verdict.shape == "triangle"
+
+
 def test_an_object_cut_by_an_edge_is_not_whole():
     # One piece, but a third of it beyond the top edge (no wrap): a viewer sees it cut.
     path = [(0.9, 0.05, 0.15 + 0.002 * i) for i in range(8)]

@@ -13,7 +13,9 @@ of the model, and says what a viewer would:
 - motion: the path of the main piece's centre in frame coordinates (no wrap-around: the frame has edges).
   Steps where the centre jumps (a piece reappearing at the other side, a ghost taking over) are not motion
   and are left out, so a wrap neither flips left into right nor goes unseen: it costs "whole" frames and
-  is counted in ``jumps``. Growing and shrinking come from the area's trend while the centre stays put;
+  is counted in ``jumps``. The direction is where the object sets off to, read over the clip's first half,
+  so one that turns back at an edge still reads as asked. Growing and shrinking come from the area's
+  trend while the centre stays put;
 - shape: the main piece's mask matched (IoU) against each of the world's shapes drawn at the same centroid
   and area, voted over a few whole frames.
 
@@ -54,7 +56,7 @@ class DeliveredVerdict:
     whole_frames: np.ndarray  # bool (T,)
     pieces: np.ndarray  # int (T,): pieces of object bigger than a speck
     touches_edge: np.ndarray  # bool (T,)
-    translation: tuple[float, float]  # summed centre steps (dx, dy), jumps left out, short sides
+    translation: tuple[float, float]  # centre steps (dx, dy) summed over the first half, jumps left out, short sides
     log_area_ratio: float
     jumps: int  # centre steps left out as jumps
 
@@ -147,11 +149,13 @@ def judge_delivered(frames: Iterable[np.ndarray]) -> DeliveredVerdict:
         main_masks.append(labels == main)
     whole = (pieces == 1) & ~touches
 
-    # 3. Motion: centre steps between frames that both show the object, jumps left out; area trend.
+    # 3. Motion: centre steps between frames that both show the object, jumps left out, over the clip's first
+    #    half (an object may turn back at an edge: where it set off to is what the prompt asked); area trend.
     step = np.diff(centre, axis=0)
     valid = ~np.isnan(step).any(1)
     jump = valid & (np.hypot(step[:, 0], step[:, 1]) > JUMP)
-    dx, dy = np.where((valid & ~jump)[:, None], step, 0.0).sum(0) if len(step) else (0.0, 0.0)
+    moving = np.where((valid & ~jump)[:, None], step, 0.0)
+    dx, dy = moving[: max(1, len(moving) // 2)].sum(0)
     k = max(1, t // 4)
     log_ratio = float(np.log((area[-k:].mean() + 1e-4) / (area[:k].mean() + 1e-4)))
     if abs(log_ratio) > GROWTH_LOG_AREA and max(abs(dx), abs(dy)) < STILL_TRANSLATION:
