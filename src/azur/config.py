@@ -134,7 +134,9 @@ class ServerSettings(BaseModel):
     worker_models: list[str] | None = None  # models those workers run (None: any; GPU models on other machines)
     poll_after_ms: int = 1000  # sent as the openai-poll-after-ms header while a job is running
     max_upload_bytes: int = 20 * 1024 * 1024  # the largest uploaded file (image or video); larger answer 413
-    max_json_bytes: int = 64 * 1024  # the largest body that carries no file (JSON without an image, forms)
+    # The largest body that carries no file (JSON without an image, forms): room for a 32,000-character prompt
+    # (OpenAI's limit) of 4-byte UTF-8 characters, escaped, and the other fields.
+    max_json_bytes: int = 256 * 1024
     list_limit: int = 20  # GET /v1/videos page size when `limit` is not given (at most 100)
     # Key guessing: this many wrong API keys from one address within the window, and that address is answered
     # 429 (even with a right key) until the oldest of them leaves the window. 0 turns the limit off.

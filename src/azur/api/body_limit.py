@@ -6,8 +6,10 @@ A declared length over the limit is refused before the app runs; a body that gro
 longer than its ``Content-Length`` claimed) is refused as soon as the byte that passes it arrives. The app
 then sees the client as gone, and the connection is closed, so the rest is neither read nor spooled. (A body
 longer than its ``Content-Length`` never reaches the app past that length: the HTTP parser takes the rest
-for the next request.) An answer given before the body was read whole (401, 404) also closes the
-connection, rather than letting the server read and discard an unbounded body.
+for the next request.) An answer given before the body was read whole (401, 404, a refusal from the
+headers) first reads and discards the rest, up to the limit: the connection stays usable for the client's
+next request (a keep-alive client that sent a wrong key must not be cut off), and a body that passes the
+limit meanwhile gets the 413 and the connection closes, so nothing unbounded is read.
 
 Limits (``server`` settings): a multipart body may carry one file of ``max_upload_bytes``; a JSON create may
 carry that file as a base64 data URL (``input_reference.image_url``); every other body gets
@@ -82,16 +84,25 @@ class BodyLimit:
                     return {"type": "http.disconnect"}
             return message
 
+        async def drained() -> bool:
+            """Read and discard the rest of the body (counted, so at most the limit); False if the client left
+            or the body passed the limit (the 413 is then out)."""
+            while not complete:
+                message = await counted_receive()
+                if message["type"] == "http.disconnect":
+                    return False
+            return True
+
         async def guarded_send(message: Message) -> None:
             nonlocal started
             if cut:  # the 413 went out: whatever the app answers after losing its body is dropped
                 return
             if message["type"] == "http.response.start":
-                started = True
-                if not complete:
-                    # Answered before reading the whole body (a 401, a 404, a refusal from the headers): hang up
-                    # after the answer rather than let the server read and discard whatever the client sends.
+                if not complete and not await drained():
+                    if cut:
+                        return
                     message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+                started = True
             await send(message)
 
         try:
