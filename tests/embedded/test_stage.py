@@ -95,3 +95,23 @@ def test_generated_frames_have_the_output_aspect_and_one_whole_object(shipped_mo
         labels, count = ndimage.label(mask)
         assert count == 1, "one object, never cut in two nor doubled"
         assert not (mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any()), "touching no edge"
+
+
+def test_the_path_keeps_only_the_motion_the_prompt_asks_for():
+    low = stage.low_resolution((1280, 720), 96)
+    frames = 480  # 20 s
+    t = np.arange(frames) / frames
+    # A growth that saturates after a fifth of the clip, with a drift upwards that adds up over 20 s.
+    log_scale = -2.3 + 1.0 * np.minimum(t * 5, 1.0)
+    drifting = np.stack([0.5 + 0.02 * t, 0.5 - 0.3 * t, log_scale], axis=1)
+    grown = stage.place(drifting, np.exp(log_scale), low, motion="growing")
+    assert np.ptp(grown[:, 0]) == 0 and np.ptp(grown[:, 1]) == 0, "it grows where it is"
+    steps = np.diff(grown[:, 2])
+    assert np.all(steps > 0) and steps.max() < 2 * steps.min(), "the growth is spread over the whole clip"
+    assert grown[-1, 2] - grown[0, 2] == pytest.approx(1.0, rel=1e-4)
+
+    sliding = np.stack([0.2 + 0.5 * t, 0.5 - 0.3 * t, np.full(frames, -2.0)], axis=1)
+    right = stage.place(sliding, np.full(frames, 0.13), low, motion="right")
+    assert np.ptp(right[:, 1]) == 0 and np.all(np.diff(right[:, 0]) > 0)
+    free = stage.place(sliding, np.full(frames, 0.13), low)  # no motion read: the model's own path
+    assert np.ptp(free[:, 1]) > 0.1

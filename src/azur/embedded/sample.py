@@ -213,7 +213,8 @@ class TinyVideoModel:
         windows = self._windows(prompt, total, fps, seed, first_frame, progress, 0.8 if size else 1.0)
         if size is None:
             return self._paint_canvas(windows, total)
-        return self._paint_stage(windows, total, size, stage.Direction.read(prompt), progress)
+        motion = self.understood(prompt)["motion"]
+        return self._paint_stage(windows, total, size, stage.Direction.read(prompt), motion, progress)
 
     def _windows(self, prompt, total, fps, seed, first_frame, progress, share) -> list[dict]:
         """Sample the chain of window latents; each entry: z, the output frames it covers, their local times
@@ -279,7 +280,7 @@ class TinyVideoModel:
         return out / weight[:, None, None, None]
 
     def _paint_stage(
-        self, windows: list[dict], total: int, size: tuple[int, int], direction: stage.Direction,
+        self, windows: list[dict], total: int, size: tuple[int, int], direction: stage.Direction, motion: str,
         progress: Callable[[float], None] | None,
     ) -> np.ndarray:
         """Compose the object's path on the whole output frame and paint it once per frame (see stage.py)."""
@@ -309,7 +310,7 @@ class TinyVideoModel:
         # The outline is the object's edge at half coverage; the soft edge and the per-pixel network's residual
         # reach about a drawn pixel further (measured: a star of outline radius 4.1 px covered 10 px), so the
         # margin gets 1.5 drawn pixels on top.
-        placed = stage.place(path, radius, low, direction, margin=stage.MARGIN + 1.5 / short)
+        placed = stage.place(path, radius, low, direction, margin=stage.MARGIN + 1.5 / short, motion=motion)
         # Only a box around the object is run through the per-pixel network; farther pixels are background
         # (the outline's logit there is below -4 * 3 px). At 96 px on the short side a small star keeps its
         # points, and the box costs less than painting a whole 48-px frame did.

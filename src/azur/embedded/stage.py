@@ -86,18 +86,30 @@ def grid(low: tuple[int, int]) -> np.ndarray:
 
 def place(
     path: np.ndarray, radius: np.ndarray, low: tuple[int, int], direction: Direction = Direction(),
-    margin: float = MARGIN,
+    margin: float = MARGIN, motion: str | None = None,
 ) -> np.ndarray:
     """The object's (x, y, log-scale) in stage units for each frame.
 
     path: (N, 3) the model's unwrapped centre x, y and log-scale per frame, in canvas units (the canvas side
     is 1, like the stage's short side, so sizes carry over). radius: (N,) the outline's largest radius per
-    frame at that log-scale.
+    frame at that log-scale. motion: the motion the prompt asks for, as the model read it (world.MOTIONS):
+    the path keeps only that motion. Over 20 s the model's small drifts add up (a growing square that
+    drifted 0.3 frames upwards read as "up"), and a growth that reaches the model's largest size in 4 s
+    then stood still for 16; so a translation keeps only its axis, and a size change stays in place and is
+    spread over the clip, like a crossing.
     """
     width, height = low
     extent = np.array([width, height], np.float64) / min(width, height)  # the stage in short sides
     path = path.astype(np.float64)
     moved = (path - path[0]) * direction.speed  # displacement and growth, at the asked pace
+    if motion in ("growing", "shrinking"):
+        moved[:, :2] = 0.0
+        extreme = moved[:, 2].max() if motion == "growing" else moved[:, 2].min()
+        moved[:, 2] = extreme * np.linspace(0.0, 1.0, len(moved))
+    elif motion in ("right", "left"):
+        moved[:, 1] = 0.0
+    elif motion in ("up", "down"):
+        moved[:, 0] = 0.0
     log_scale = path[0, 2] + moved[:, 2] + math.log(direction.size)
     radius = radius.astype(np.float64) * np.exp(log_scale - path[:, 2])
     # The object must fit across the short side with its margins, whatever size was asked.
