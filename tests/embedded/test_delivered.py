@@ -109,3 +109,15 @@ def test_judge_refuses_malformed_input():
         judge_delivered([np.zeros((480, 854))] * 2)
     with pytest.raises(ValueError, match="at least two"):
         judge_delivered([np.zeros((480, 854, 3), np.uint8)])
+
+
+def test_an_object_close_in_colour_to_its_background_is_still_seen_whole():
+    # Yellow and orange are the nearest palette colours (0.32 apart); the model draws them a shade off.
+    path = [(0.4 + 0.04 * i, 0.5, 0.12) for i in range(12)]
+    frames = draw("star", "yellow", "orange", path, (480, 480))
+    darker = [np.where(f[..., 1:2] > 180, (f.astype(np.int16) - [0, 25, 0]).clip(0, 255), f).astype(np.uint8)
+              for f in frames]  # a yellow nudged towards orange where the object is
+    for clip in (frames, darker):
+        verdict = judge_delivered(clip)
+        assert verdict.object_color == "yellow" and verdict.background_color == "orange"
+        assert float(np.mean(verdict.whole_frames)) == 1.0 and verdict.motion == "right"

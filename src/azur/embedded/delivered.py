@@ -95,6 +95,14 @@ def _nearest(colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return nearest, np.sqrt(np.maximum(np.take_along_axis(d2, nearest[..., None], -1)[..., 0], 0.0))
 
 
+def _object_distance(bg: int) -> float:
+    """How far from the background colour a pixel must be to count as object: OBJECT_DISTANCE, or half the
+    way to the nearest other palette colour where that is closer (yellow and orange are 0.32 apart, so a
+    yellow star on orange, drawn a shade darker, fell under 0.3 and was read as missing in most frames)."""
+    others = np.delete(PALETTE, bg, axis=0)
+    return min(OBJECT_DISTANCE, 0.5 * float(np.linalg.norm(others - PALETTE[bg], axis=1).min()))
+
+
 def judge_delivered(frames: Iterable[np.ndarray]) -> DeliveredVerdict:
     """Judge one clip from its delivered frames: uint8 (H, W, 3) each, any size, at least two.
 
@@ -119,7 +127,7 @@ def judge_delivered(frames: Iterable[np.ndarray]) -> DeliveredVerdict:
     # 1. Colours: background is the commonest palette colour; object from its pure pixels.
     index, distance = _nearest(clip)
     bg = int(np.bincount(index.ravel(), minlength=len(COLORS)).argmax())
-    mask = ((clip - PALETTE[bg]) ** 2).sum(-1) > OBJECT_DISTANCE**2
+    mask = ((clip - PALETTE[bg]) ** 2).sum(-1) > _object_distance(bg) ** 2
     pure = mask & (distance < PURE_DISTANCE) & (index != bg)
     if pure.any():
         obj = int(np.bincount(index[pure], minlength=len(COLORS)).argmax())
@@ -129,7 +137,7 @@ def judge_delivered(frames: Iterable[np.ndarray]) -> DeliveredVerdict:
         obj = (bg + 1) % len(COLORS)  # nothing visible: any answer but the background is as wrong as another
 
     # 2. Per frame: pieces, the main piece's centre and area, and whether the object touches an edge.
-    border_mask = np.linalg.norm(np.stack(borders).astype(np.float32) / 255.0 - PALETTE[bg], axis=-1) > OBJECT_DISTANCE
+    border_mask = np.linalg.norm(np.stack(borders).astype(np.float32) / 255.0 - PALETTE[bg], axis=-1) > _object_distance(bg)
     touches = border_mask.sum(1) > EDGE_PIXELS
     pieces = np.zeros(t, dtype=np.int64)
     centre = np.full((t, 2), np.nan)
