@@ -25,15 +25,25 @@ def postgres_database_url() -> str | None:
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'azur.db'}"
+def required_postgres_url() -> str:
+    """A fresh PostgreSQL database's URL; without a test server the test fails on CI and is skipped elsewhere."""
     url = postgres_database_url()
     if url is None:
         missing = "no PostgreSQL test server (run: eval \"$(scripts/test-services.sh)\")"
         pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
     return url
+
+
+def database_env(kind: str) -> dict[str, str]:
+    """The environment that points an `azur serve` at `kind` ("sqlite": its own file, or "postgres")."""
+    return {"AZUR_DATABASE_URL": required_postgres_url()} if kind == "postgres" else {}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'azur.db'}"
+    return required_postgres_url()
 
 
 @pytest.fixture

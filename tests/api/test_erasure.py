@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from azur.db.models import AuditEntry, User, Video
 from azur.db.session import Database
-from tests.accounts.conftest import postgres_database_url
+from tests.accounts.conftest import database_env
 from tests.conftest import AzurServer
 
 ERASE_BY = ["api", "cli", "api", "cli"]
@@ -30,12 +30,7 @@ ERASE_BY = ["api", "cli", "api", "cli"]
 @pytest.fixture(params=["sqlite", "postgres"])
 def working_server(request, tmp_path):
     env = {}
-    if request.param == "postgres":
-        url = postgres_database_url()
-        if url is None:
-            missing = "no PostgreSQL test server (run: eval \"$(scripts/test-services.sh)\")"
-            pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
-        env["AZUR_DATABASE_URL"] = url
+    env.update(database_env(request.param))
     srv = AzurServer(tmp_path / "home", env=env).start()
     yield srv
     srv.stop()

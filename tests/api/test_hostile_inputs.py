@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from tests.accounts.conftest import postgres_database_url
+from tests.accounts.conftest import database_env
 from tests.conftest import AzurServer
 
 pytestmark = pytest.mark.slow
@@ -140,12 +140,7 @@ def assert_envelope(body: bytes, what: str) -> None:
 def hostile_server(request, tmp_path_factory):
     # Wrong keys are part of the input here: the failed-authentication limit would soon answer 429 to all.
     env = {"AZUR_SERVER__AUTH_FAILURES_ALLOWED": "0", "AZUR_SERVER__MAX_UPLOAD_BYTES": "2000000"}
-    if request.param == "postgres":  # PostgreSQL refuses what SQLite stores (a NUL in a text column)
-        url = postgres_database_url()
-        if url is None:
-            missing = "no PostgreSQL test server (run: eval \"$(scripts/test-services.sh)\")"
-            pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
-        env["AZUR_DATABASE_URL"] = url
+    env.update(database_env(request.param))  # PostgreSQL refuses what SQLite stores (a NUL in a text column)
     srv = AzurServer(tmp_path_factory.mktemp("hostile-home"), workers=0, env=env)
     srv.start()
     srv.key = srv.add_user("mallory")

@@ -12,7 +12,7 @@ import httpx
 import openai
 import pytest
 
-from tests.accounts.conftest import postgres_database_url
+from tests.accounts.conftest import database_env
 from tests.conftest import AZUR, AzurServer, assert_openai_error
 
 SHORT = {"seconds": "1", "size": "480x480"}
@@ -36,12 +36,7 @@ def burst(server: AzurServer, key: str, n: int) -> tuple[list[str], list[openai.
 def idle_server(request, tmp_path):
     """A server without workers: accepted jobs stay queued, so only the accounting is exercised."""
     env = {}
-    if request.param == "postgres":
-        url = postgres_database_url()
-        if url is None:
-            missing = "no PostgreSQL test server (run: eval \"$(scripts/test-services.sh)\")"
-            pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
-        env["AZUR_DATABASE_URL"] = url
+    env.update(database_env(request.param))
     srv = AzurServer(tmp_path / "home", workers=0, env=env).start()
     yield srv
     srv.stop()
