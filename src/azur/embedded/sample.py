@@ -307,14 +307,17 @@ class TinyVideoModel:
         # 2. The path on the stage, then each window's look painted at the shared position and blended.
         low = stage.low_resolution(size, DRAW_SHORT_SIDE)
         short = min(low)
-        # The outline is the object's edge at half coverage; the soft edge and the per-pixel network's residual
-        # reach about a drawn pixel further (measured: a star of outline radius 4.1 px covered 10 px), so the
-        # margin gets 1.5 drawn pixels on top.
-        placed = stage.place(path, radius, low, direction, margin=stage.MARGIN + 1.5 / short, motion=motion)
+        # The edge is drawn as soft as in training, one canvas pixel (1/R of a short side), however dense the
+        # drawing: the per-pixel network's residual logit is what squares the corners of a square, and an
+        # edge 3x sharper cut its effect to a third (large squares came out as blobs, judged circles). The
+        # upscaler sharpens the edge again. The outline is the edge at half coverage; the soft edge and that
+        # residual reach about a canvas pixel further, so the margin gets 1.5 of them on top.
+        edge = self.resolution
+        placed = stage.place(path, radius, low, direction, margin=stage.MARGIN + 1.5 / edge, motion=motion)
         # Only a box around the object is run through the per-pixel network; farther pixels are background
-        # (the outline's logit there is below -4 * 3 px). At 96 px on the short side a small star keeps its
-        # points, and the box costs less than painting a whole 48-px frame did.
-        reach = radius * np.exp(placed[:, 2] - path[:, 2]) * short + 3.0
+        # (the outline's logit there is below -4 * 3 canvas pixels). At 96 px on the short side a small star
+        # keeps its points, and the box costs less than painting a whole 48-px frame did.
+        reach = (radius * np.exp(placed[:, 2] - path[:, 2]) + 3.0 / edge) * short
         frames = np.zeros((total, low[1], low[0], 3), dtype=np.float32)
         done, count = 0, sum(len(x["index"]) for x in windows)
         for w in windows:
@@ -332,7 +335,7 @@ class TinyVideoModel:
                 gx = np.broadcast_to((xs[:, None, :] + 0.5) / short, (len(index), len(steps), len(steps)))
                 gy = np.broadcast_to((ys[:, :, None] + 0.5) / short, (len(index), len(steps), len(steps)))
                 box = np.stack([gx, gy], axis=-1).reshape(len(index), -1, 2).astype(np.float32)
-                painted, alpha, residual = self.decoder.paint(look, box, placed[index], short, wrap=False, parts=True)
+                painted, alpha, residual = self.decoder.paint(look, box, placed[index], edge, wrap=False, parts=True)
                 # Around the object the network's residual stays (it shapes the edge); away from it the
                 # background is the one uniform colour, so the box has no seam.
                 shift = (1 - alpha) * (background[:, 0] - look["colours"][:, None, 3:] - residual)
