@@ -268,6 +268,23 @@ class TinyVideoModel:
         away = (alpha[..., 0] < 0.01).astype(np.float32) + 1e-6
         return (painted * away[..., None]).sum(1) / away.sum(1)[:, None]
 
+    def _extent(self, window: dict, samples: int = 6) -> np.ndarray:
+        """(N,) how far the window's object reaches from its centre at each of its frames, in canvas units: the
+        larger of its outline radius and of the painted coverage's reach, measured at a few times on the
+        model's canvas (where it was trained) relative to the object's size. The outline alone missed a triangle's tips, which the per-pixel network draws beyond it,
+        and a triangle placed to fit by its outline touched the frame's edge."""
+        times = np.linspace(window["times"].min(), window["times"].max(), samples, dtype=np.float32)
+        look = self.decoder.appearance(window["z"], times[None])
+        grid = infer.pixel_centres(self.resolution)
+        _, alpha, _ = self.decoder.paint(look, grid, look["placement"], self.resolution, parts=True)
+        offset = infer.wrapped(grid[None] - look["placement"][:, None, :2])
+        distance = np.sqrt((offset**2).sum(-1))
+        reach = np.where(alpha[..., 0] > 0.3, distance, 0.0).max(1) + 0.5 / self.resolution
+        # The reach is measured at the sampled log-scales; scale it to each sampled time's size ratio.
+        ratio = reach / np.exp(look["placement"][:, 2])
+        ratio = float(ratio.max())
+        return np.maximum(self.decoder.outline_radius(window["look"]), ratio * np.exp(window["look"]["placement"][:, 2]))
+
     def _paint_canvas(self, windows: list[dict], total: int) -> np.ndarray:
         """The model's own square canvas, windows cross-faded (what the training-time judge reads)."""
         r = self.resolution
@@ -301,7 +318,7 @@ class TinyVideoModel:
             previous_end = end[0]
             fade = w["fade"].astype(np.float64)
             path[w["index"]] += fade[:, None] * placement
-            radius[w["index"]] = np.maximum(radius[w["index"]], self.decoder.outline_radius(w["look"]))
+            radius[w["index"]] = np.maximum(radius[w["index"]], self._extent(w))
             weight[w["index"]] += fade
         path /= weight[:, None]
         # 2. The path on the stage, then each window's look painted at the shared position and blended.
