@@ -121,3 +121,13 @@ def test_an_object_close_in_colour_to_its_background_is_still_seen_whole():
         verdict = judge_delivered(clip)
         assert verdict.object_color == "yellow" and verdict.background_color == "orange"
         assert float(np.mean(verdict.whole_frames)) == 1.0 and verdict.motion == "right"
+
+
+def test_a_background_drawn_a_shade_off_its_palette_colour_is_still_background():
+    # The model's yellow background came out ~0.16 darker than the palette's: its border read as object.
+    path = [(0.9, 0.5, 0.1 + 0.01 * i) for i in range(12)]
+    frames = [(f.astype(np.int16) - np.where(f[..., 2:3] < 60, 30, 0)).clip(0, 255).astype(np.uint8)
+              for f in draw("circle", "purple", "yellow", path, (854, 480))]  # only yellow has blue < 60
+    verdict = judge_delivered(frames)
+    assert verdict.background_color == "yellow" and verdict.object_color == "purple"
+    assert float(np.mean(verdict.whole_frames)) == 1.0 and verdict.motion == "growing"

@@ -127,7 +127,10 @@ def judge_delivered(frames: Iterable[np.ndarray]) -> DeliveredVerdict:
     # 1. Colours: background is the commonest palette colour; object from its pure pixels.
     index, distance = _nearest(clip)
     bg = int(np.bincount(index.ravel(), minlength=len(COLORS)).argmax())
-    mask = ((clip - PALETTE[bg]) ** 2).sum(-1) > _object_distance(bg) ** 2
+    # Distances are taken from the background as drawn (its pixels' median), not the palette's: a model's
+    # yellow a shade darker sat 0.16 from the palette yellow, and its whole border read as object.
+    drawn_bg = np.median(clip[index == bg][::7], axis=0)
+    mask = ((clip - drawn_bg) ** 2).sum(-1) > _object_distance(bg) ** 2
     pure = mask & (distance < PURE_DISTANCE) & (index != bg)
     if pure.any():
         obj = int(np.bincount(index[pure], minlength=len(COLORS)).argmax())
@@ -137,7 +140,7 @@ def judge_delivered(frames: Iterable[np.ndarray]) -> DeliveredVerdict:
         obj = (bg + 1) % len(COLORS)  # nothing visible: any answer but the background is as wrong as another
 
     # 2. Per frame: pieces, the main piece's centre and area, and whether the object touches an edge.
-    border_mask = np.linalg.norm(np.stack(borders).astype(np.float32) / 255.0 - PALETTE[bg], axis=-1) > _object_distance(bg)
+    border_mask = np.linalg.norm(np.stack(borders).astype(np.float32) / 255.0 - drawn_bg, axis=-1) > _object_distance(bg)
     touches = border_mask.sum(1) > EDGE_PIXELS
     pieces = np.zeros(t, dtype=np.int64)
     centre = np.full((t, 2), np.nan)
