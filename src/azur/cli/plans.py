@@ -7,7 +7,7 @@ from datetime import datetime
 import typer
 from rich.table import Table
 
-from azur.cli.common import console, database_session, find_user, output_console
+from azur.cli.common import database_session, find_user, output_console
 
 plans_app = typer.Typer(help="Plans: monthly quotas, limits, credits and priority.", no_args_is_help=True)
 
