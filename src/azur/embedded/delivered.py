@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from azur.embedded.world import COLORS, PALETTE, SHAPES, _sdf
+from azur.embedded.world import COLORS, PALETTE, SHAPES, _sdf, attribute_labels
 
 JUDGED_SHORT_SIDE = 96  # pixels of the frames' short side after shrinking
 OBJECT_DISTANCE = 0.3  # RGB distance from the background above which a pixel belongs to the object
@@ -66,12 +66,7 @@ class DeliveredVerdict:
         return float(self.whole_frames.mean()) if len(self.whole_frames) else 0.0
 
     def labels(self) -> dict[str, str]:
-        return {
-            "object_color": self.object_color,
-            "background_color": self.background_color,
-            "shape": self.shape,
-            "motion": self.motion,
-        }
+        return attribute_labels(self)
 
 
 def _shrink(frame: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from azur.embedded.world import COLORS, PALETTE, SHAPES, _sdf
+from azur.embedded.world import COLORS, PALETTE, SHAPES, _sdf, attribute_labels
 
 OBJECT_DISTANCE = 0.3  # RGB distance from the background above which a pixel belongs to the object
 PURE_DISTANCE = 0.2  # RGB distance to a palette colour below which a pixel counts as that colour
@@ -36,12 +36,7 @@ class Verdict:
     log_area_ratio: float
 
     def labels(self) -> dict[str, str]:
-        return {
-            "object_color": self.object_color,
-            "background_color": self.background_color,
-            "shape": self.shape,
-            "motion": self.motion,
-        }
+        return attribute_labels(self)
 
 
 def _nearest(colors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

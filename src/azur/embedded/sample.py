@@ -39,11 +39,6 @@ DRAW_SHORT_SIDE = 96
 _PAINT_CHUNK = 24  # frames painted at once: bounds the per-pixel network's activations to ~50 MB
 
 
-def pixel_probe_grid(count: int = 8) -> np.ndarray:
-    """(count*count, 2) evenly spread points of the model's canvas."""
-    return infer.pixel_centres(count)
-
-
 class TinyVideoModel:
     """Loaded weights plus the sampling loop. Build it with `load()`; it holds ~20 MB and is thread-safe to read."""
 
@@ -263,7 +258,7 @@ class TinyVideoModel:
         on dark backgrounds turned a near-black head colour (a red or green tint) into black. So the canvas
         is painted at 8 x 8 points and the ones the object does not cover are averaged.
         """
-        probes = pixel_probe_grid()
+        probes = infer.pixel_centres(8)
         painted, alpha, _ = self.decoder.paint(look, probes, look["placement"], self.resolution, parts=True)
         away = (alpha[..., 0] < 0.01).astype(np.float32) + 1e-6
         return (painted * away[..., None]).sum(1) / away.sum(1)[:, None]

@@ -49,6 +49,11 @@ MAX_RADIUS = 0.27
 SHAPE_SCALE = {"circle": 1.0, "square": 0.86, "triangle": 1.3, "star": 1.3}
 
 
+def attribute_labels(thing: object) -> dict[str, str]:
+    """{attribute: value} of anything with the four ATTRIBUTES as fields (a scene, a judge's verdict)."""
+    return {name: getattr(thing, name) for name in ATTRIBUTES}
+
+
 @dataclass(frozen=True)
 class Scene:
     """One clip's ground truth. Positions are the object's centre at t=0, in canvas units (x right, y down)."""
@@ -63,12 +68,7 @@ class Scene:
     speed: float  # canvas widths per window for translations; log size ratio per window for growing/shrinking
 
     def labels(self) -> dict[str, str]:
-        return {
-            "object_color": self.object_color,
-            "background_color": self.background_color,
-            "shape": self.shape,
-            "motion": self.motion,
-        }
+        return attribute_labels(self)
 
     def state_at(self, t: float) -> tuple[float, float, float]:
         """(x, y, radius) at normalised time t; the values a continuation window starts from."""
