@@ -7,6 +7,7 @@ built at import time: call :func:`get_settings` (cached) or construct :class:`Se
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from functools import lru_cache
@@ -144,6 +145,25 @@ class ServerSettings(BaseModel):
     auth_failure_window_seconds: float = Field(300.0, gt=0)
 
 
+class OutboundSettings(BaseModel):
+    """Requests the server sends to URLs its users chose (webhooks, image URLs): see azur.outbound."""
+
+    # Private, loopback and link-local targets are refused unless allowed: everything (allow_private), or
+    # listed networks ("10.0.0.0/8", "127.0.0.1/32") for a receiver inside the operator's own network.
+    allow_private: bool = False
+    allowed_networks: list[str] = Field(default_factory=list)
+    allowed_ports: list[int] = Field(default_factory=lambda: [80, 443, 8080, 8443])
+    timeout_seconds: float = Field(10.0, gt=0, le=300)  # whole request, connect to last byte
+    max_bytes: int = Field(20 * 1024 * 1024, ge=1)  # the largest answer read
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for net in value:
+            ipaddress.ip_network(net, strict=False)  # raises ValueError with the bad entry
+        return value
+
+
 class QueueSettings(BaseModel):
     lease_seconds: float = 60.0  # a claimed job whose worker stops heart-beating is reclaimed after this
     heartbeat_seconds: float = 5.0  # how often a running worker renews its lease
@@ -211,6 +231,7 @@ class Settings(BaseSettings):
     queue: QueueSettings = Field(default_factory=QueueSettings)
     safety: SafetySettings = Field(default_factory=SafetySettings)
     media: MediaLimits = Field(default_factory=MediaLimits)  # what uploaded images and videos may declare
+    outbound: OutboundSettings = Field(default_factory=OutboundSettings)  # [outbound]: user-chosen URLs
     # Per-model options, e.g. [models.wan-1.3b] memory = "model_offload"; override the catalog's options.
     models: dict[str, ModelOptions] = Field(default_factory=dict)
 

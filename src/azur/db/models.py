@@ -103,6 +103,9 @@ class Video(Base):
     # Storage keys of the finished files: {"video": ..., "thumbnail": ..., "spritesheet": ...}.
     files: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     notes: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    # What the request asked for beyond the fields above, by option name ({"audio": {...}, "loop": true, ...});
+    # each option's own module reads its key. None: nothing more was asked.
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     # How the finished video is marked: {"c2pa_signed": bool, "watermark_id": "tag:ref", "visible_mark": bool}.
     provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     error_code: Mapped[str | None] = mapped_column(String(50), default=None)
