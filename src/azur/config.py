@@ -218,6 +218,8 @@ class Settings(BaseSettings):
     fps: int = 24  # output frame rate of every video
     max_seconds: int = 20  # the longest video a request may ask for (plans may allow less)
     video_retention_days: int = 30  # finished videos expire after this (expires_at in the API); then purged
+    # Uploaded files (/v1/files) and batches' output files are purged this long after they were made.
+    file_retention_days: int = Field(30, ge=1)
     prompt_retention_days: int | None = None  # prompts are blanked after this many days (None: kept with the row)
     purge_interval_minutes: float = 60.0  # how often `azur serve` purges expired videos and prompts
     # Stored files no video row owns are removed by the purge once this old (a younger one may be mid-write).

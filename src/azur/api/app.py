@@ -26,7 +26,7 @@ from azur.api import docs
 from azur.api.errors import install_error_handlers
 from azur.api.security_headers import SecurityHeaders
 from azur import studio
-from azur.api.routes import health, me, models, usage, verify, videos
+from azur.api.routes import files, health, me, models, usage, verify, videos
 from azur.config import Settings, get_settings
 
 log = logging.getLogger("azur.api")
@@ -76,6 +76,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(verify.router)
     app.include_router(usage.router)
     app.include_router(me.router)
+    app.include_router(files.router)
     studio.mount(app)
     docs.mount(app)
     return app
@@ -96,9 +97,10 @@ def start_purger(services: Services) -> threading.Event:
                     swept = remove_orphan_files(session, services.storage, services.settings)
                 if done.prompts_blanked or done.videos_expired:
                     services.db.scrub()  # blanked prompts must not stay readable in the file's free pages
-                if done.videos_expired or done.prompts_blanked or swept.files_removed:
-                    log.info("purged %d expired videos, blanked %d prompts, removed %d files no video owns",
-                             done.videos_expired, done.prompts_blanked, swept.files_removed)
+                if done.videos_expired or done.prompts_blanked or done.files_expired or swept.files_removed:
+                    log.info("purged %d expired videos and %d expired files, blanked %d prompts, removed %d "
+                             "files no row owns", done.videos_expired, done.files_expired, done.prompts_blanked,
+                             swept.files_removed)
             except Exception:  # a busy database: try again at the next round
                 log.exception("purge failed")
             if stop.wait(services.settings.purge_interval_minutes * 60):
