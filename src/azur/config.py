@@ -164,6 +164,14 @@ class OutboundSettings(BaseModel):
         return value
 
 
+class BatchSettings(BaseModel):
+    """Batches of video requests (``/v1/batches``, see azur.batches), advanced by a loop in ``azur serve``."""
+
+    poll_seconds: float = Field(2.0, gt=0)  # how often batches are advanced (lines submitted, ends noticed)
+    max_requests: int = Field(50_000, ge=1)  # lines one input file may hold (OpenAI's limit)
+    lines_per_round: int = Field(200, ge=1)  # lines one round submits per batch: a cancel is noticed between
+
+
 class QueueSettings(BaseModel):
     lease_seconds: float = 60.0  # a claimed job whose worker stops heart-beating is reclaimed after this
     heartbeat_seconds: float = 5.0  # how often a running worker renews its lease
@@ -231,6 +239,7 @@ class Settings(BaseSettings):
     billing_timezone: str = "UTC"  # quota months are calendar months in this zone
     server: ServerSettings = Field(default_factory=ServerSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
+    batches: BatchSettings = Field(default_factory=BatchSettings)  # [batches]
     safety: SafetySettings = Field(default_factory=SafetySettings)
     media: MediaLimits = Field(default_factory=MediaLimits)  # what uploaded images and videos may declare
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)  # [outbound]: user-chosen URLs

@@ -26,7 +26,7 @@ from azur.api import docs
 from azur.api.errors import install_error_handlers
 from azur.api.security_headers import SecurityHeaders
 from azur import studio
-from azur.api.routes import files, health, me, models, usage, verify, videos
+from azur.api.routes import batches, files, health, me, models, usage, verify, videos
 from azur.config import Settings, get_settings
 
 log = logging.getLogger("azur.api")
@@ -38,6 +38,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from azur.db.session import Database
+        from azur.batches.runner import start_batch_runner
         from azur.jobs.queue import DatabaseQueue
         from azur.jobs.worker import start_worker_processes, stop_worker_processes
         from azur.safety.guard import SafetyGuard
@@ -50,11 +51,13 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
                                       started_at=time.time())
         workers = start_worker_processes(settings, settings.server.workers) if start_workers else []
         purger = start_purger(app.state.services)
+        batch_runner = start_batch_runner(app.state.services)
         log.info("azur API ready: database %s, %d worker process(es)", db.engine.url.render_as_string(), len(workers))
         try:
             yield
         finally:
             purger.set()
+            batch_runner.set()
             stop_worker_processes(workers)
             db.dispose()
 
@@ -77,6 +80,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(usage.router)
     app.include_router(me.router)
     app.include_router(files.router)
+    app.include_router(batches.router)
     studio.mount(app)
     docs.mount(app)
     return app

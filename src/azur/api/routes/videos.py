@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -99,8 +100,14 @@ def answer(video: Video, response: Response, services: ServicesDep) -> VideoPubl
     return public(video)
 
 
+# Called with the accepted video before its transaction commits: a caller's own rows and changes (a batch's
+# line, its lower priority) commit with the job or not at all.
+BeforeCommit = Callable[[Video], None]
+
+
 def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video, options: inputs.Options,
-            *, upload=None, likeness_consent: bool = False, remix_of: Video | None = None) -> Video:  # noqa: ANN001
+            *, upload=None, likeness_consent: bool = False, remix_of: Video | None = None,  # noqa: ANN001
+            before_commit: BeforeCommit | None = None) -> Video:
     """Moderate, check the plan, reserve the quota, store the job's inputs, add the job and commit, all
     in one transaction: from here on the video will be made (or refunded).
 
@@ -132,6 +139,8 @@ def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video
     try:
         inputs.store_first_frame(services.storage, video, first_frame)
         services.queue.submit(session, video)
+        if before_commit is not None:
+            before_commit(video)
         session.commit()
     except BaseException:
         session.rollback()
@@ -151,14 +160,20 @@ def _remove_files_of(services: ServicesDep, video_id: str) -> None:
 def create_video(body: CreateBody, response: Response, services: ServicesDep, session: SessionDep,
                  user: CurrentUser) -> VideoPublic:
     """Create a video from a prompt, optionally starting from an image (``input_reference``)."""
+    return answer(accept_create(services, session, user, body), response, services)
+
+
+def accept_create(services: ServicesDep, session: SessionDep, user: User, body: VideoCreateBody, *,
+                  before_commit: BeforeCommit | None = None) -> Video:
+    """``POST /v1/videos`` without HTTP: validate, moderate, reserve and queue; raises :class:`ApiError`.
+    A batch's line goes through here too (:mod:`azur.batches`)."""
     settings = services.settings
     first_frame = inputs.reference_image(settings, body.input_reference)
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
                                       size=body.size, seed=body.seed, style=body.style, first_frame=first_frame)
     video = inputs.new_video(user.id, options)
-    accepted = _accept(services, session, user, video, options, upload=first_frame,
-                       likeness_consent=body.likeness_consent)
-    return answer(accepted, response, services)
+    return _accept(services, session, user, video, options, upload=first_frame,
+                   likeness_consent=body.likeness_consent, before_commit=before_commit)
 
 
 @router.get("")
@@ -228,10 +243,16 @@ def _from_source(services: ServicesDep, session: SessionDep, user: User, body: V
 def extend_video(body: ExtendBody, response: Response, services: ServicesDep, session: SessionDep,
                  user: CurrentUser) -> VideoPublic:
     """Continue a video: the new video starts on the source's last frame and lasts ``seconds``."""
+    return answer(accept_extension(services, session, user, body), response, services)
+
+
+def accept_extension(services: ServicesDep, session: SessionDep, user: User, body: VideoExtendBody, *,
+                     before_commit: BeforeCommit | None = None) -> Video:
+    """``POST /v1/videos/extensions`` without HTTP (as :func:`accept_create`)."""
     options, source_id, upload = _from_source(services, session, user, body, frame="last", verb="extended",
                                               keep_length=False)
     video = inputs.new_video(user.id, options, kind=VideoKind.extension, source=source_id)
-    return answer(_accept(services, session, user, video, options, upload=upload), response, services)
+    return _accept(services, session, user, video, options, upload=upload, before_commit=before_commit)
 
 
 @router.post("/edits", openapi_extra=body_openapi(VideoEditBody, file_fields=("video",),
@@ -318,13 +339,19 @@ def download_content(
 def remix_video(source: OwnedVideo, body: RemixBody, response: Response, services: ServicesDep,
                 session: SessionDep, user: CurrentUser) -> VideoPublic:
     """A new video with the source's options and seed and a new prompt."""
+    return answer(accept_remix(services, session, user, source, body), response, services)
+
+
+def accept_remix(services: ServicesDep, session: SessionDep, user: User, source: Video, body: VideoRemixBody, *,
+                 before_commit: BeforeCommit | None = None) -> Video:
+    """``POST /v1/videos/{id}/remix`` without HTTP (as :func:`accept_create`); ``source`` is owned by ``user``."""
     settings = services.settings
     inputs.require_completed(source, "remixed")
     options = inputs.validate_options(settings, prompt=body.prompt, model=source.model, seconds=source.seconds,
                                       size=source.size_text, seed=source.seed if body.seed is None else body.seed,
                                       style=body.style or source.style)
     video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
-    return answer(_accept(services, session, user, video, options, remix_of=source), response, services)
+    return _accept(services, session, user, video, options, remix_of=source, before_commit=before_commit)
 
 
 def _stored_frame(services: ServicesDep, source: Video, which: str):  # noqa: ANN202
