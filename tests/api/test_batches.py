@@ -196,3 +196,27 @@ def test_a_malformed_file_fails_the_batch_and_bad_requests_are_refused(server, c
     with pytest.raises(openai.BadRequestError) as err:
         client.batches.create(input_file_id=upload.id, endpoint="/v1/videos", completion_window="1h")
     assert_openai_error(err.value, 400, param="completion_window")
+
+
+def test_remix_and_extension_lines(server):
+    client = server.client(server.add_user("remixer"))
+    source = client.videos.poll(client.videos.create(prompt="a red circle on a blue background", **SMALL).id,
+                                poll_interval_ms=100)
+    assert source.status == "completed"
+    lines = [
+        {"custom_id": "remix", "method": "POST", "url": f"/v1/videos/{source.id}/remix",
+         "body": {"prompt": "a yellow circle on a blue background"}},
+        {"custom_id": "extend", "method": "POST", "url": "/v1/videos/extensions",
+         "body": {"prompt": "the circle keeps going", "seconds": "1", "video": {"id": source.id}}},
+        {"custom_id": "unknown", "method": "POST", "url": "/v1/videos/video_" + "0" * 32 + "/remix",
+         "body": {"prompt": "nothing to remix"}},
+    ]
+    upload = client.files.create(file=("r.jsonl", jsonl(lines)), purpose="batch")
+    batch = client.batches.create(input_file_id=upload.id, endpoint="/v1/videos", completion_window="24h")
+    done, _ = wait_for(client, batch.id, ("completed", "failed"))
+    assert (done.status, done.request_counts.completed, done.request_counts.failed) == ("completed", 2, 1)
+    output = {line["custom_id"]: line["response"]["body"] for line in read_jsonl(client, done.output_file_id)}
+    assert output["remix"]["remixed_from_video_id"] == source.id and output["remix"]["size"] == source.size
+    assert output["extend"]["seconds"] == "1" and output["extend"]["prompt"] == "the circle keeps going"
+    [missing] = read_jsonl(client, done.error_file_id)
+    assert missing["custom_id"] == "unknown" and missing["response"]["status_code"] == 404
