@@ -83,7 +83,7 @@ class Worker:
         return True
 
     def process(self, job: ClaimedJob) -> None:
-        from azur.engine.backend import UnknownModel
+        from azur.engine.backend import GenerationFailed, UnknownModel
         from azur.engine.request import InvalidRequest
         from azur.safety.guard import Blocked
 
@@ -110,6 +110,9 @@ class Worker:
                 self._remove_files_if_deleted(job.video_id)
         except (InvalidRequest, UnknownModel) as exc:
             self.queue.fail(job, code="invalid_request", message=str(exc), retry=False)
+        except GenerationFailed as exc:  # the backend's own verdict (a remote engine's failure, timeout, 429s)
+            log.warning("job %s: attempt %d failed: %s", job.video_id, job.attempt, exc.message)
+            self.queue.fail(job, code=exc.code, message=exc.message, retry=exc.retry)
         except Blocked as exc:
             # Withheld: nothing is stored, the reservation is refunded by the queue.
             self.queue.fail(job, code="moderation_blocked", message=exc.message, retry=False)
