@@ -143,6 +143,9 @@ class ServerSettings(BaseModel):
     # 429 (even with a right key) until the oldest of them leaves the window. 0 turns the limit off.
     auth_failures_allowed: int = Field(10, ge=0)
     auth_failure_window_seconds: float = Field(300.0, gt=0)
+    # GET /metrics (Prometheus) answers only "Authorization: Bearer <token>" when set; unset, anyone who
+    # reaches the port may read queue depths per model and plan (keep it on the cluster network then).
+    metrics_token: SecretStr | None = None
 
 
 class OutboundSettings(BaseModel):
@@ -244,6 +247,7 @@ class Settings(BaseSettings):
     storage_dir: Path | None = None  # default: $home/files
     default_model: str = "azur-tiny"  # the backend used when a request names none
     fps: int = 24  # output frame rate of every video
+    log_format: Literal["text", "json"] = "text"  # json: one object a line, with the video id (azur.logs)
     max_seconds: int = 20  # the longest video a request may ask for (plans may allow less)
     video_retention_days: int = 30  # finished videos expire after this (expires_at in the API); then purged
     prompt_retention_days: int | None = None  # prompts are blanked after this many days (None: kept with the row)
