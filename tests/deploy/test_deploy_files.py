@@ -135,6 +135,9 @@ def test_every_azur_variable_in_deploy_is_a_real_setting() -> None:
     for path in deploy_files():
         for name in AZUR_VARIABLE.findall(path.read_text()):
             used.setdefault(name, set()).add(str(path.relative_to(ROOT)))
+    fleet = (ROOT / "README.md").read_text().split("## Run a fleet", 1)[1].split("\n## ", 1)[0]
+    for name in AZUR_VARIABLE.findall(fleet):
+        used.setdefault(name, set()).add("README.md (Run a fleet)")
     assert len(used) >= 8, used  # the files do set Azur's settings
     unknown = {name: sorted(files) for name, files in used.items()
                if not is_setting(name) and name not in PENDING_SETTINGS}
@@ -299,3 +302,13 @@ def test_containerfiles_copy_real_files_install_real_extras_and_run_real_command
     if name.endswith(".cuda"):
         pinned = re.search(r"^torch==(\S+)$", (ROOT / "constraints.txt").read_text(), re.M)
         assert pinned and "sed -n 's/^torch==//p' constraints.txt" in text
+
+
+def test_the_readme_fleet_commands_are_real_commands() -> None:
+    import shlex
+
+    fleet = (ROOT / "README.md").read_text().split("## Run a fleet", 1)[1].split("\n## ", 1)[0]
+    commands = [shlex.split(line, comments=True) for line in fleet.splitlines() if line.startswith("azur ")]
+    assert len(commands) >= 3
+    for argv in commands:
+        check_command(argv)

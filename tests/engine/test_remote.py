@@ -252,3 +252,20 @@ def test_bad_remote_entries_are_refused_with_one_line(tmp_path: Path) -> None:
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode != 0 and message in result.stderr + result.stdout, result
         assert "Traceback" not in result.stderr
+
+
+def test_retry_after_reads_seconds_milliseconds_and_http_dates() -> None:
+    import email.utils
+
+    import httpx
+
+    from azur.engine.backends.remote import _retry_after
+
+    def answer(**headers: str) -> httpx.Response:
+        return httpx.Response(429, headers=headers)
+
+    assert _retry_after(answer(**{"Retry-After": "7"})) == 7
+    assert _retry_after(answer(**{"retry-after-ms": "1500", "Retry-After": "7"})) == 1.5  # the finer one wins
+    later = email.utils.formatdate(time.time() + 20, usegmt=True)
+    assert 18 <= _retry_after(answer(**{"Retry-After": later})) <= 20
+    assert _retry_after(answer(**{"Retry-After": "soon"})) is None and _retry_after(answer()) is None

@@ -26,6 +26,7 @@ import email.utils
 import shutil
 import tempfile
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -290,11 +291,18 @@ class RemoteVideoBackend:
 
 
 def _removing_after(frames: Iterator[np.ndarray], folder: str) -> Iterator[np.ndarray]:
-    """Yield ``frames``, then remove ``folder`` (the downloaded file), also when the consumer stops early."""
-    try:
-        yield from frames
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    """Yield ``frames``, then remove ``folder`` (the downloaded file), also when the consumer stops early or
+    never starts (the encoder failed to open: the generator is dropped unstarted)."""
+
+    def generate() -> Iterator[np.ndarray]:
+        try:
+            yield from frames
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    iterator = generate()
+    weakref.finalize(iterator, shutil.rmtree, folder, True)
+    return iterator
 
 
 def _poll_after(response: httpx.Response) -> float | None:
