@@ -1,9 +1,11 @@
 """Data rights (GDPR): export everything kept about a user, erase a user, and purge expired data.
 
 - :func:`export_user` builds a ZIP: the account, API keys' metadata (never the keys or their hashes),
-  every video's request, status and provenance, the usage ledger, the audit entries about the user, and
+  every video's request, status and provenance, the usage ledger, the audit entries about the user, the
+  webhook endpoints (not their secrets) and deliveries, and
   the stored files (videos, thumbnails, spritesheets, first frames).
-- :func:`erase_user` removes the user's files from storage and their rows from the database; the usage
+- :func:`erase_user` removes the user's files from storage and their rows from the database (videos, keys,
+  webhook endpoints and their deliveries); the usage
   ledger and the audit log keep their rows for the operator's books, anonymised: no user id, and audit
   actors ``user:<id>`` become one random ``user:erased-<token>`` per erased user (the log still reads "this
   unknown user was refused twice, then erased", and the token leads to no one). Ids are never reused
@@ -30,7 +32,7 @@ from sqlalchemy import delete, null, select, update
 from sqlalchemy.orm import Session
 
 from azur.config import Settings
-from azur.db.models import ApiKey, AuditEntry, UsageEntry, User, Video, VideoStatus
+from azur.db.models import ApiKey, AuditEntry, UsageEntry, User, Video, VideoStatus, WebhookDelivery, WebhookEndpoint
 from azur.storage.base import MissingFile, Storage, StorageError, video_prefix
 
 log = logging.getLogger("azur.privacy")
@@ -70,6 +72,10 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
     keys = list(session.scalars(select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id)))
     ledger = list(session.scalars(select(UsageEntry).where(UsageEntry.user_id == user.id).order_by(UsageEntry.id)))
     audit = list(session.scalars(select(AuditEntry).where(AuditEntry.user_id == user.id).order_by(AuditEntry.id)))
+    hooks = list(session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.user_id == user.id)
+                                 .order_by(WebhookEndpoint.created_at)))
+    sent = list(session.scalars(select(WebhookDelivery).where(WebhookDelivery.user_id == user.id)
+                                .order_by(WebhookDelivery.created_at)))
     documents = {
         "account.json": {"name": user.name, "plan": user.plan, "created_at": _iso(user.created_at)},
         "api_keys.json": [{"id": k.id, "prefix": k.prefix, "created_at": _iso(k.created_at),
@@ -80,6 +86,13 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
                               for e in ledger],
         "audit_log.json": [{"action": a.action, "actor": a.actor, "video_id": a.video_id, "detail": a.detail,
                             "at": _iso(a.at)} for a in audit],
+        # The signing secrets are not exported: they are credentials, like the API keys.
+        "webhook_endpoints.json": [{"id": h.id, "name": h.name, "url": h.url, "event_types": h.event_types,
+                                    "created_at": _iso(h.created_at)} for h in hooks],
+        "webhook_deliveries.json": [{"id": d.id, "endpoint_id": d.endpoint_id, "event": json.loads(d.payload),
+                                     "status": d.status, "attempts": d.attempts, "created_at": _iso(d.created_at),
+                                     "delivered_at": _iso(d.delivered_at), "last_status_code": d.last_status_code,
+                                     "last_error": d.last_error} for d in sent],
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -87,6 +100,7 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
             f"Everything Azur keeps about the user '{user.name}', exported {_iso(time.time())}.\n"
             "account.json, api_keys.json (metadata only: keys are stored as hashes and not exported),\n"
             "videos.json (requests, status, provenance), usage_ledger.json, audit_log.json,\n"
+            "webhook_endpoints.json and webhook_deliveries.json (signing secrets are not exported),\n"
             "files/<video id>/ (the videos, thumbnails, spritesheets and first frames still stored).\n"))
         for name, document in documents.items():
             archive.writestr(name, json.dumps(document, indent=2, ensure_ascii=False))
@@ -117,6 +131,8 @@ def erase_user(session: Session, storage: Storage, user: User) -> Erasure:
     for video_id in video_ids:
         storage.delete_prefix(video_prefix(video_id))
     keys = session.execute(delete(ApiKey).where(ApiKey.user_id == user.id)).rowcount
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.user_id == user.id))
+    session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.user_id == user.id))
     session.execute(delete(Video).where(Video.user_id == user.id))
     ledger = session.execute(update(UsageEntry).where(UsageEntry.user_id == user.id).values(user_id=None)).rowcount
     actor = f"user:erased-{secrets.token_hex(8)}"

@@ -26,7 +26,7 @@ from azur.api import docs
 from azur.api.errors import install_error_handlers
 from azur.api.security_headers import SecurityHeaders
 from azur import studio
-from azur.api.routes import health, me, models, usage, verify, videos
+from azur.api.routes import health, me, models, usage, verify, videos, webhooks
 from azur.config import Settings, get_settings
 
 log = logging.getLogger("azur.api")
@@ -50,11 +50,18 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
                                       started_at=time.time())
         workers = start_worker_processes(settings, settings.server.workers) if start_workers else []
         purger = start_purger(app.state.services)
+        deliverer = None
+        if settings.webhooks.deliver_in_server:
+            from azur.webhooks.delivery import start_delivery_thread
+
+            deliverer = start_delivery_thread(db, settings)
         log.info("azur API ready: database %s, %d worker process(es)", db.engine.url.render_as_string(), len(workers))
         try:
             yield
         finally:
             purger.set()
+            if deliverer is not None:
+                deliverer.set()
             stop_worker_processes(workers)
             db.dispose()
 
@@ -76,6 +83,8 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(verify.router)
     app.include_router(usage.router)
     app.include_router(me.router)
+    app.include_router(webhooks.router)
+    app.include_router(webhooks.alias_router)
     studio.mount(app)
     docs.mount(app)
     return app

@@ -13,6 +13,7 @@ def worker(
     model: list[str] = typer.Option(
         [], "--model", "-m", help="Run only jobs of this model (repeatable); it is loaded at start. Default: any."
     ),
+    webhooks: bool = typer.Option(False, "--webhooks", help="Also send webhook deliveries (a thread beside the worker)."),
 ) -> None:
     """Take jobs from the queue and make their videos until interrupted (Ctrl+C gives the running job back).
 
@@ -23,4 +24,9 @@ def worker(
 
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
+    if webhooks:
+        from azur.db.session import open_database
+        from azur.webhooks.delivery import start_delivery_thread
+
+        start_delivery_thread(open_database(settings.resolved_database_url), settings)
     run_worker(settings, models=list(model) or None)
