@@ -24,6 +24,7 @@ from azur.api.body_limit import BodyLimit
 from azur.api.deps import Services
 from azur.api import docs
 from azur.api.errors import install_error_handlers
+from azur.api.request_id import RequestId
 from azur.api.security_headers import SecurityHeaders
 from azur import studio
 from azur.api.routes import health, me, models, usage, verify, videos, webhooks
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, server=settings.server)  # counts every request body as it streams
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestId)  # outermost: every response gets its x-request-id, errors included
     app.include_router(health.router)
     app.include_router(videos.router)
     app.include_router(models.router)

@@ -20,7 +20,7 @@ from azur.api.body import body_dependency, body_openapi
 from azur.api.deps import CurrentUser, ServicesDep, SessionDep, get_current_user
 from azur.api.errors import ApiError, bad_request, not_found
 from azur.api.fields import SmallCount
-from azur.api.schemas import ErrorBody
+from azur.api.schemas import ErrorBody, Wire
 from azur.db.models import User, WebhookDelivery, WebhookEndpoint
 from azur.webhooks import delivery as deliveries
 from azur.webhooks import endpoints
@@ -33,7 +33,7 @@ EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 
 # ---- wire shapes (openai.types.webhooks.*) --------------------------------------------------------------
 
-class WebhookEndpointPublic(BaseModel):
+class WebhookEndpointPublic(Wire):
     """``openai.types.webhooks.WebhookEndpoint``."""
 
     id: str
@@ -52,7 +52,7 @@ class WebhookEndpointWithSecret(WebhookEndpointPublic):
     signing_secret: str = Field(description="The secret that signs every delivery (whsec_...). Shown once: keep it.")
 
 
-class WebhookEndpointList(BaseModel):
+class WebhookEndpointList(Wire):
     object: Literal["list"] = "list"
     data: list[WebhookEndpointPublic]
     first_id: str | None
@@ -60,7 +60,7 @@ class WebhookEndpointList(BaseModel):
     has_more: bool
 
 
-class WebhookEndpointDeleted(BaseModel):
+class WebhookEndpointDeleted(Wire):
     """``openai.types.webhooks.DeletedWebhookEndpoint``."""
 
     id: str
@@ -68,7 +68,7 @@ class WebhookEndpointDeleted(BaseModel):
     deleted: bool
 
 
-class WebhookTestResult(BaseModel):
+class WebhookTestResult(Wire):
     """``openai.types.webhooks.WebhookEndpointTestResult``."""
 
     object: Literal["webhook_endpoint.test"] = "webhook_endpoint.test"
@@ -78,7 +78,7 @@ class WebhookTestResult(BaseModel):
     success: Literal[True] = True
 
 
-class WebhookDeliveryPublic(BaseModel):
+class WebhookDeliveryPublic(Wire):
     """Azur: one event sent (or to be sent) to one endpoint."""
 
     id: str
@@ -97,7 +97,7 @@ class WebhookDeliveryPublic(BaseModel):
     payload: dict[str, Any] = Field(description="The event as sent.")
 
 
-class WebhookDeliveryList(BaseModel):
+class WebhookDeliveryList(Wire):
     object: Literal["list"] = "list"
     data: list[WebhookDeliveryPublic]
     first_id: str | None
