@@ -1,6 +1,7 @@
-"""The outbox and its deliverer on a real SQLite file, sending to a real receiver on 127.0.0.1: events
+"""The outbox and its deliverer on a real database, sending to a real receiver on 127.0.0.1: events
 written with the video's status, signed so that the official client's ``unwrap`` accepts them, retried
-after errors, refused for loopback targets unless the operator allowed them, and never lost to a kill -9."""
+after errors, refused for loopback targets unless the operator allowed them, and never lost to a kill -9.
+Each runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from azur.jobs.queue import DatabaseQueue
 from azur.webhooks.delivery import Deliverer
 from azur.webhooks.endpoints import InvalidEndpoint, create_endpoint
 from azur.webhooks.events import emit
+from tests.accounts.conftest import required_postgres_url
 from tests.webhooks.receiver import Receiver
 
 AZUR = str(Path(sys.executable).parent / "azur")
@@ -42,9 +44,10 @@ def allowing(receiver: Receiver, tmp_path: Path, **webhooks) -> Settings:
                     webhooks={"retry_base_seconds": 0.2, "poll_seconds": 0.05, **webhooks})
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = open_database(f"sqlite:///{tmp_path / 'azur.db'}")
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request, tmp_path):
+    url = f"sqlite:///{tmp_path / 'azur.db'}" if request.param == "sqlite" else required_postgres_url()
+    database = open_database(url)
     yield database
     database.dispose()
 
