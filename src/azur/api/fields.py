@@ -144,5 +144,5 @@ ModelName = Annotated[str, PlainValidator(_name), WithJsonSchema(
     {"type": "string", "maxLength": MAX_NAME_CHARS, "description": "A model this server runs, or sora-2."})]
 Flag = Annotated[bool, PlainValidator(_flag), WithJsonSchema({"type": "boolean"})]
 # A query parameter that is a count: at most 3 plain digits (``limit=1_0`` or ``limit=+5`` is refused).
-SmallCount = Annotated[int, PlainValidator(_digits(3)), WithJsonSchema({"type": "integer", "minimum": 1,
+SmallCount = Annotated[int, PlainValidator(_digits(3)), WithJsonSchema({"type": "integer", "minimum": 0,
                                                                         "maximum": 100})]

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy import and_, or_, select
 
@@ -87,6 +87,7 @@ def public(video: Video) -> VideoPublic:
         size=video.size_text,
         remixed_from_video_id=video.remixed_from_video_id,
         provenance={"ai_generated": True, **video.provenance} if video.provenance else None,
+        notes=list(video.notes or []),
         # A failure's message may quote an exception that names a server path: shown without it.
         error=VideoError(code=video.error_code or "generation_failed",
                          message=client_text(video.error_message or "Failed."))
@@ -169,8 +170,9 @@ def accept_create(services: ServicesDep, session: SessionDep, user: User, body: 
     A batch's line goes through here too (:mod:`azur.batches`)."""
     settings = services.settings
     first_frame = inputs.reference_image(settings, body.input_reference)
+    size = body.size if body.size is not None else inputs.default_size(settings, user)
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
-                                      size=body.size, seed=body.seed, style=body.style, first_frame=first_frame)
+                                      size=size, seed=body.seed, style=body.style, first_frame=first_frame)
     video = inputs.new_video(user.id, options)
     return _accept(services, session, user, video, options, upload=first_frame,
                    likeness_consent=body.likeness_consent, before_commit=before_commit)
@@ -183,13 +185,14 @@ def list_videos(
     session: SessionDep,
     user: CurrentUser,
     after: Annotated[str | None, Query(description="The id of the last video of the previous page.")] = None,
-    limit: Annotated[SmallCount | None, Query(description="Videos per page, 1-100.")] = None,
+    limit: Annotated[SmallCount | None, Query(description="Videos per page, 0-100 (0: none, has_more says "
+                                                          "whether there are any).")] = None,
     order: Annotated[Literal["asc", "desc"], Query(description="By creation time.")] = "desc",
 ) -> VideoList:
     """The caller's videos, newest first by default, a page at a time."""
     limit = services.settings.server.list_limit if limit is None else limit
-    if not 1 <= limit <= 100:
-        raise bad_request(f"limit must be between 1 and 100, got {limit}.", param="limit")
+    if not 0 <= limit <= 100:
+        raise bad_request(f"limit must be between 0 and 100, got {limit}.", param="limit")
     query = select(Video).where(Video.user_id == user.id)
     descending = order == "desc"
     if after is not None:
@@ -302,18 +305,24 @@ def delete_video(video: OwnedVideo, services: ServicesDep, session: SessionDep) 
     return VideoDeleted(id=video_id, deleted=True)
 
 
-@router.get(
-    "/{video_id}/content",
-    response_class=Response,
-    responses={200: {"content": {t: {} for t in CONTENT_TYPES.values()}, "description": "The file."}},
-)
+CONTENT_ROUTE = {
+    "path": "/{video_id}/content",
+    "response_class": Response,
+    "responses": {200: {"content": {t: {} for t in CONTENT_TYPES.values()}, "description": "The file."}},
+}
+
+
+@router.head(**CONTENT_ROUTE, summary="Check Content (headers only)")
+@router.get(**CONTENT_ROUTE)
 def download_content(
+    request: Request,
     video: OwnedVideo,
     services: ServicesDep,
     variant: Annotated[Literal["video", "thumbnail", "spritesheet"],
                        Query(description="video (MP4), thumbnail (WebP) or spritesheet (JPEG).")] = "video",
 ) -> Response:
-    """Download the finished video, its thumbnail or its spritesheet."""
+    """Download the finished video, its thumbnail or its spritesheet. ``HEAD`` answers the same status and
+    headers (type, length) without the body."""
     if video.expires_at is not None and video.expires_at < time.time():
         raise gone(f"Video '{video.id}' expired on {time.strftime('%Y-%m-%d', time.gmtime(video.expires_at))}; "
                    "its files were deleted under the retention policy.")
@@ -332,6 +341,9 @@ def download_content(
         stream = storage.open(key)
     except MissingFile:
         raise not_found(f"The {variant} of video '{video.id}' is no longer stored.") from None
+    if request.method == "HEAD":  # FileResponse sends no body to HEAD by itself; a stream must not be read
+        stream.close()
+        return Response(media_type=CONTENT_TYPES[variant], headers=headers)
     return StreamingResponse(stream, media_type=CONTENT_TYPES[variant], headers=headers)
 
 

@@ -14,6 +14,7 @@ from azur.media.images import fit_cover
 # A given first frame fades into the model's own frames over this long, so image-to-video starts on the
 # exact picture even where the model draws it more simply.
 FIRST_FRAME_FADE_SECONDS = 0.5
+MAX_SHOWN_WORDS = 20  # unknown words listed in a note; a long prompt could otherwise fill it with thousands
 
 
 class EmbeddedBackend:
@@ -33,10 +34,21 @@ class EmbeddedBackend:
         self.model = TinyVideoModel.load()
 
     def check(self, request: VideoRequest) -> list[str]:
-        unknown = self.model.unknown_words(request.prompt)
-        if not unknown:
-            return []
-        return [f"Words the model does not know (ignored): {', '.join(unknown)}"]
+        """Notes for the user: the part of a long prompt the model cannot read (OpenAI accepts 32,000
+        characters; the model reads MAX_WORDS words), and the words it does not know."""
+        from azur.embedded.text import MAX_WORDS, words
+
+        notes = []
+        read = words(request.prompt)
+        if len(read) > MAX_WORDS:
+            notes.append(f"The prompt has {len(read)} words; the model reads the first {MAX_WORDS} (up to "
+                         f"'{read[MAX_WORDS - 1]}') and did not use the other {len(read) - MAX_WORDS}.")
+        unknown = self.model.unknown_words(" ".join(read[:MAX_WORDS]))
+        if unknown:
+            shown = ", ".join(unknown[:MAX_SHOWN_WORDS])
+            more = f" and {len(unknown) - MAX_SHOWN_WORDS} more" if len(unknown) > MAX_SHOWN_WORDS else ""
+            notes.append(f"Words the model does not know (ignored): {shown}{more}")
+        return notes
 
     def generate(self, request: VideoRequest, progress: ProgressFn = no_progress) -> Clip:
         low = self.model.generate(

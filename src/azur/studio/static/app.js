@@ -1,6 +1,7 @@
 // Azur Studio: a page over the OpenAI-compatible /v1 API. No build step, no third-party code.
 import { LANGUAGES, pickLanguage, translate } from "/studio/i18n.js";
 import { createBatchPanel } from "/studio/batch.js";
+import { loadWebhooks, mountWebhooks, renderWebhooks } from "/studio/webhooks.js";
 
 const SIZES = [
   ["854x480", "landscape"], ["1280x720", "landscape"], ["1920x1080", "landscape"], ["1792x1024", "landscape"],
@@ -71,6 +72,8 @@ function applyLanguage() {
   document.title = t("app.title");
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of document.querySelectorAll("[data-i18n-aria-label]")) el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
+  renderWebhooks();
   fillSizes();
   renderUsage();
   for (const card of state.cards.values()) renderCard(card);
@@ -99,6 +102,9 @@ function signOut() {
   state.polling.clear();
   batches.clear();
   $("library").replaceChildren();
+  $("webhooks").replaceChildren();
+  $("webhook-secret").hidden = true;
+  showPage("videos");
   $("workspace").hidden = true;
   $("signout").hidden = true;
   $("plan").hidden = true;
@@ -119,6 +125,17 @@ async function showWorkspace() {
   batches.clear();
   batches.load().catch(() => {});
   $("prompt").focus();
+}
+
+// ---------- pages: videos, webhooks ----------
+function showPage(name) {
+  $("videos-page").hidden = name !== "videos";
+  $("webhooks-page").hidden = name !== "webhooks";
+  for (const [page, tab] of [["videos", "tab-videos"], ["webhooks", "tab-webhooks"]]) {
+    if (page === name) $(tab).setAttribute("aria-current", "page");
+    else $(tab).removeAttribute("aria-current");
+  }
+  if (name === "webhooks") loadWebhooks();
 }
 
 // ---------- plan and quota ----------
@@ -161,7 +178,7 @@ function fillSizes() {
     if (Math.min(w, h) > maxRes) continue;
     const option = document.createElement("option");
     option.value = size;
-    option.textContent = `${t(`aspect.${aspect}`)} · ${Math.min(w, h)}p (${size})`;
+    option.textContent = `${size} · ${t(`aspect.${aspect}`)}`;
     select.append(option);
   }
   const values = [...select.options].map((o) => o.value);
@@ -175,7 +192,7 @@ async function submitCompose(event) {
   error.hidden = true;
   const prompt = $("prompt").value.trim();
   if (!prompt) {
-    showError(error, t("compose.prompt") + " ?");
+    showError(error, t("compose.promptEmpty"));
     $("prompt").focus();
     return;
   }
@@ -434,6 +451,9 @@ function init() {
   $("compose").addEventListener("submit", submitCompose);
   batches.init();
   $("more").addEventListener("click", () => loadMore().catch((err) => showError($("compose-error"), err.message)));
+  $("tab-videos").addEventListener("click", () => showPage("videos"));
+  $("tab-webhooks").addEventListener("click", () => showPage("webhooks"));
+  mountWebhooks({ api, t, el, showError });
   applyLanguage();
   if (state.key) showWorkspace().catch(() => signOut());
   else $("api-key").focus();
