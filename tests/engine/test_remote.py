@@ -269,3 +269,20 @@ def test_retry_after_reads_seconds_milliseconds_and_http_dates() -> None:
     later = email.utils.formatdate(time.time() + 20, usegmt=True)
     assert 18 <= _retry_after(answer(**{"Retry-After": later})) <= 20
     assert _retry_after(answer(**{"Retry-After": "soon"})) is None and _retry_after(answer()) is None
+
+
+def test_a_first_frame_for_a_text_only_remote_is_refused_at_once(scripted) -> None:
+    from PIL import Image
+
+    from tests.conftest import assert_openai_error
+
+    remote, client = scripted
+    image = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(image, format="PNG")
+    before = len(remote.bodies)
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.videos.create(prompt=PROMPT, model="remote-flaky", seconds="1", size="480x480",
+                             input_reference=("first.png", image.getvalue(), "image/png"))
+    error = assert_openai_error(caught.value, 400, param="input_reference")
+    assert "remote-flaky" in error["message"] and "text only" in error["message"]
+    assert len(remote.bodies) == before  # nothing was sent to the remote
