@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from PIL import Image
 
 from azur.config import ProvenanceSettings, Settings
 from azur.provenance.verify import verify_file
@@ -59,6 +60,7 @@ def test_azur_behind_azur(tmp_path: Path) -> None:
         assert len(frames) == 48 and frames[0].shape == (480, 480, 3)
         # The remote's picture: a blue background with a red ball somewhere.
         middle = frames[24].astype(int)
+        Image.fromarray(frames[24]).save(tmp_path / "middle.png")  # to look at when this test fails
         assert (middle[..., 2] - middle[..., 0] > 60).mean() > 0.3
         assert ((middle[..., 0] - middle[..., 2] > 60) & (middle[..., 0] > 120)).mean() > 0.001
 
@@ -272,8 +274,6 @@ def test_retry_after_reads_seconds_milliseconds_and_http_dates() -> None:
 
 
 def test_a_first_frame_for_a_text_only_remote_is_refused_at_once(scripted) -> None:
-    from PIL import Image
-
     from tests.conftest import assert_openai_error
 
     remote, client = scripted
