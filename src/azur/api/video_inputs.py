@@ -102,6 +102,14 @@ def validate_options(settings: Settings, *, prompt: Any, model: str | None = Non
         )
     except InvalidRequest as exc:
         raise bad_request(exc.message, param=exc.param) from None
+    if first_frame is not None:
+        from azur.engine.backend import model_infos
+
+        info = next((i for i in model_infos() if i.name == request.model), None)
+        # ("custom": a backend registered in code without its ModelInfo, which says nothing either way)
+        if info is not None and info.family != "custom" and not info.supports_first_frame:
+            raise bad_request(f"Model '{request.model}' takes text only: no input_reference, extension or edit.",
+                              param="input_reference")
     return Options(request=request, first_frame=first_frame)
 
 
