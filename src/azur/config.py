@@ -33,6 +33,31 @@ class ProvenanceSettings(BaseModel):
     visible_mark_language: str = "en"  # "en" or "fr"
 
 
+def _check_audio(value: Any) -> Any:
+    """An ``audio`` option as the API takes it ("none" or {"voiceover": ..., "music": ..., "effects": ...})."""
+    if value is None:
+        return value
+    from azur.engine.request import InvalidRequest
+    from azur.sound.spec import parse_audio
+
+    try:
+        spec = parse_audio(value)
+    except InvalidRequest as exc:
+        raise ValueError(exc.message) from None
+    if spec.voiceover is not None:
+        raise ValueError("a default audio cannot hold a voice-over: its text is the user's")
+    return value
+
+
+class SoundSettings(BaseModel):
+    """Sound under every video (``azur.sound``): what a request that says nothing about ``audio`` gets."""
+
+    # "none", or e.g. {music = {mood = "calm", intensity = 0.4}, effects = true}; a plan's default_audio wins.
+    default_audio: str | dict[str, Any] = "none"
+
+    _valid = field_validator("default_audio")(classmethod(lambda cls, v: _check_audio(v)))
+
+
 class PlanSettings(BaseModel):
     """One plan. Limits are per calendar month in ``Settings.billing_timezone``."""
 
@@ -45,6 +70,9 @@ class PlanSettings(BaseModel):
     visible_mark: bool = False  # force the visible "AI" mark on this plan's videos
     credits_per_month: int = 0  # credits granted each month (0: credits are not limited)
     relaxed: bool = False  # over quota, queue at the lowest priority instead of refusing
+    default_audio: str | dict[str, Any] | None = None  # sound when a request names none (None: [sound]'s)
+
+    _valid_audio = field_validator("default_audio")(classmethod(lambda cls, v: _check_audio(v)))
 
 
 def _default_plans() -> dict[str, PlanSettings]:
@@ -232,6 +260,7 @@ class Settings(BaseSettings):
     safety: SafetySettings = Field(default_factory=SafetySettings)
     media: MediaLimits = Field(default_factory=MediaLimits)  # what uploaded images and videos may declare
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)  # [outbound]: user-chosen URLs
+    sound: SoundSettings = Field(default_factory=SoundSettings)  # [sound]: default audio of videos
     # Per-model options, e.g. [models.wan-1.3b] memory = "model_offload"; override the catalog's options.
     models: dict[str, ModelOptions] = Field(default_factory=dict)
 
