@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from azur.api.fields import Flag, ModelName, Prompt, Seconds, Seed, Size, Style
+from azur.api.fields import AudioOption, Flag, ModelName, Prompt, Seconds, Seed, Size, Style
 
 VideoStatusText = Literal["queued", "in_progress", "completed", "failed"]
 
@@ -106,6 +106,7 @@ class AzurOptions(_Body):
 
     seed: Seed | None = None
     style: Style | None = None
+    audio: AudioOption | None = None
 
 
 class VideoCreateBody(AzurOptions):

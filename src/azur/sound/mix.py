@@ -103,7 +103,7 @@ def make_soundtrack(segments: Sequence[Segment], *, loop: bool = False,
     lead = None
     if continues is not None:
         lead = continues.previous
-        segments = [_inherit_music(segments[0], lead), *segments[1:]]
+        segments = [inherit_music(segments[0], lead), *segments[1:]]
     stems = _render_stems(segments, starts, total, loop=loop, score_start=continues.score_start if continues else 0.0,
                           lead=lead)
     mixed = _balance(stems, total)
@@ -126,7 +126,7 @@ def make_soundtrack(segments: Sequence[Segment], *, loop: bool = False,
         loudness_lufs=loudness(out),
         true_peak_dbtp=true_peak_dbtp(out),
         gain_db=20 * math.log10(gain) if gain > 0 else 0.0,
-        score_start=_score_time(segments[0], continues),
+        score_start=score_time(segments[0], continues),
         parts=stems.parts,
     )
 
@@ -263,15 +263,15 @@ def _render_music(segments: Sequence[Segment], starts: np.ndarray, total: int, *
     return out[:, offset:]
 
 
-def _score_time(first: Segment, continues: Continuation | None) -> float:
+def score_time(first: Segment, continues: Continuation | None) -> float:
     """Seconds into its score at the timeline's first sample: further on when it goes on from a delivered
     clip's score, else 0."""
-    if continues is None or _music_key(first) != _music_key(continues.previous):
+    if continues is None or _music_key(inherit_music(first, continues.previous)) != _music_key(continues.previous):
         return 0.0
     return continues.score_start + continues.previous.seconds
 
 
-def _inherit_music(segment: Segment, previous: Segment) -> Segment:
+def inherit_music(segment: Segment, previous: Segment) -> Segment:
     """An extension asking for the same music as its source (mood and intensity) continues the source's
     score: it takes the source's music seed rather than its own."""
     mine, theirs = segment.audio.music, previous.audio.music
