@@ -55,7 +55,10 @@ class SoundSettings(BaseModel):
     # "none", or e.g. {music = {mood = "calm", intensity = 0.4}, effects = true}; a plan's default_audio wins.
     default_audio: str | dict[str, Any] = "none"
 
-    _valid = field_validator("default_audio")(classmethod(lambda cls, v: _check_audio(v)))
+    @field_validator("default_audio")
+    @classmethod
+    def _audio(cls, value: Any) -> Any:
+        return _check_audio(value)
 
 
 class PlanSettings(BaseModel):
@@ -72,7 +75,10 @@ class PlanSettings(BaseModel):
     relaxed: bool = False  # over quota, queue at the lowest priority instead of refusing
     default_audio: str | dict[str, Any] | None = None  # sound when a request names none (None: [sound]'s)
 
-    _valid_audio = field_validator("default_audio")(classmethod(lambda cls, v: _check_audio(v)))
+    @field_validator("default_audio")
+    @classmethod
+    def _audio(cls, value: Any) -> Any:
+        return _check_audio(value)
 
 
 def _default_plans() -> dict[str, PlanSettings]:

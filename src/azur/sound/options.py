@@ -41,12 +41,13 @@ def continues_of(options: dict[str, Any] | None) -> Continuation | None:
     return Continuation(previous=previous, score_start=float(data["score_start"]))
 
 
-def plan_of(options: dict[str, Any] | None, *, loop: bool = False) -> SoundPlan | None:
-    """What the worker makes under the video, or None for a silent one."""
+def plan_of(options: dict[str, Any] | None) -> SoundPlan | None:
+    """What the worker makes under the video, or None for a silent one. A video asked to loop (a truthy
+    ``options["loop"]``) gets music fitted to its length that wraps round."""
     spec = spec_of(options)
     if spec.silent:
         return None
-    return SoundPlan(spec, loop=loop, continues=continues_of(options))
+    return SoundPlan(spec, loop=bool((options or {}).get("loop")), continues=continues_of(options))
 
 
 def continuation_from(source_options: dict[str, Any] | None, *, seconds: float, prompt: str,
