@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from azur.config import Settings
-from azur.engine.request import make_request
-from azur.media.audio import decode_audio
+from azur.engine.backend import Clip, ModelInfo, register_backend, unregister_backend
+from azur.engine.request import VideoRequest, make_request
+from azur.media.audio import Audio, decode_audio
 from azur.media.encode import EncodeOptions
 from azur.media.read import probe_video
 from azur.pipeline import make_video
@@ -105,3 +106,45 @@ def test_an_extension_carries_the_sound_on_without_a_click(settings: Settings, t
     assert steps[47999] < np.percentile(steps, 99.9)  # the join is no louder a step than the music's own
     level = [np.sqrt((part ** 2).mean()) for part in (before[:, -24000:], after[:, :24000])]
     assert level[1] == pytest.approx(level[0], rel=0.3)  # no gap, no jump in level
+
+
+class HummingModel:
+    """A video model that makes its own sound (as LTX-2 does): grey frames and a 1 kHz hum."""
+
+    info = ModelInfo(name="humming", family="test", description="frames and a hum", max_seconds=10,
+                     supports_first_frame=False)
+
+    def check(self, request: VideoRequest) -> list[str]:
+        return []
+
+    def generate(self, request: VideoRequest, progress=None) -> Clip:  # noqa: ANN001
+        count = request.frame_count
+        t = np.arange(count * 16000 // request.fps) / 16000
+        hum = Audio.from_array((0.2 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32), 16000)
+        frames = (np.full((request.height, request.width, 3), 90, np.uint8) for _ in range(count))
+        return Clip(frames=frames, frame_count=count, fps=request.fps, audio=hum)
+
+
+@pytest.fixture
+def humming():
+    register_backend("humming", HummingModel)
+    yield "humming"
+    unregister_backend("humming")
+
+
+def hum_level(samples: np.ndarray) -> float:
+    spectrum = np.abs(np.fft.rfft(samples.mean(axis=0)[-24000:]))
+    hz = np.fft.rfftfreq(24000, 1 / 48000)
+    return float(spectrum[(hz > 990) & (hz < 1010)].max() / np.median(spectrum[(hz > 500) & (hz < 2000)]))
+
+
+def test_a_model_with_its_own_sound_keeps_it_under_azurs(settings: Settings, tmp_path: Path, humming: str) -> None:
+    request = make_request("a grey room", seconds=2, size="480x480", seed=1, model=humming)
+    as_made = make_video(request, tmp_path / "own.mp4", settings=settings)
+    assert as_made.soundtrack is None and hum_level(decode_audio(as_made.path).samples) > 20
+    spec = parse_audio({"voiceover": {"text": "Hear it hum."}, "music": {"mood": "tense"}, "effects": True})
+    mixed = make_video(request, tmp_path / "mixed.mp4", settings=settings, sound=SoundPlan(spec))
+    assert mixed.soundtrack.parts == ["voiceover", "music", "own_sound"]  # its effects are its own sound
+    sound = decode_audio(mixed.path).samples
+    assert hum_level(sound) > 5
+    assert loudness(sound.astype(np.float64)) == pytest.approx(-16.0, abs=1.0)

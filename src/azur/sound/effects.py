@@ -62,7 +62,7 @@ def object_sound(path: ObjectPath, seconds: float, rate: int = 48000) -> Audio:
     velocity = _velocity(path)
     speed = np.interp(t, frame_times, np.hypot(velocity[:, 0], velocity[:, 1]))
     noise = _lowpass(np.random.default_rng(_seed(path)).standard_normal(total), 1500.0, rate)
-    air = 0.5 * noise * np.clip(speed / 0.5, 0.0, 1.0)  # half a frame a second: a brisk crossing
+    air = 0.3 * noise * np.clip(speed / 0.5, 0.0, 1.0)  # half a frame a second: a brisk crossing
     mono = level * (tone * tremolo + air)
     # 3. Accents where the motion changes, at the pitch the object has there.
     for when in accent_times(path):
