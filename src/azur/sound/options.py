@@ -59,3 +59,23 @@ def continuation_from(source_options: dict[str, Any] | None, *, seconds: float, 
     if earlier is not None:  # the source carried on its own source's score: so does its stored music
         previous = inherit_music(previous, earlier.previous)
     return Continuation(previous=previous, score_start=score_time(previous, earlier))
+
+
+def without_words(stored_options: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``stored_options`` with what the user wrote taken out of the sound (the voice-over's text, the
+    continued clip's prompt and voice-over), for the retention purge that blanks prompts; None when there
+    is nothing to take out. The video's sound is made already; what is left still reads back."""
+    if not stored_options:
+        return None
+    changed = dict(stored_options)
+    audio = changed.get(AUDIO)
+    if isinstance(audio, dict) and "voiceover" in audio:
+        changed[AUDIO] = {k: v for k, v in audio.items() if k != "voiceover"} or "none"
+    continues = changed.get(CONTINUES)
+    if isinstance(continues, dict):
+        earlier = continues.get("audio")
+        cleaned = {**continues, "prompt": ""}
+        if isinstance(earlier, dict) and "voiceover" in earlier:
+            cleaned["audio"] = {k: v for k, v in earlier.items() if k != "voiceover"} or "none"
+        changed[CONTINUES] = cleaned
+    return changed if changed != stored_options else None
