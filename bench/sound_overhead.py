@@ -41,14 +41,16 @@ def main() -> None:
         sound = SoundPlan(parse_audio({
             "voiceover": {"text": "A red ball rolls across the screen, from left to right.", "language": "en"},
             "music": {"mood": "happy", "intensity": 0.7}, "effects": True}))
-        silent_times, sound_times, stage_times = [], [], []
+        silent_times, sound_times, stage_times, silent_cpu, sound_cpu = [], [], [], [], []
         for _ in range(args.rounds):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu_seconds()
             make_video(request, Path(home) / "silent.mp4", settings=settings)
             silent_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
+            silent_cpu.append(_cpu_seconds() - cpu)
+            started, cpu = time.perf_counter(), _cpu_seconds()
             result = make_video(request, Path(home) / "sound.mp4", settings=settings, sound=sound)
             sound_times.append(time.perf_counter() - started)
+            sound_cpu.append(_cpu_seconds() - cpu)
             stage_times.append(result.timings["sound_s"])
         silent, with_sound = statistics.median(silent_times), statistics.median(sound_times)
         track = result.soundtrack
@@ -56,7 +58,18 @@ def main() -> None:
         print(f"silent:      {silent:6.2f} s")
         print(f"with sound:  {with_sound:6.2f} s  (+{100 * (with_sound - silent) / silent:.1f}%; target <= 20%)")
         print(f"sound stage: {statistics.median(stage_times):6.2f} s  (voice-over, music, effects, mix)")
+        cpu_silent, cpu_sound = statistics.median(silent_cpu), statistics.median(sound_cpu)
+        print(f"CPU time:    {cpu_silent:6.2f} s silent, {cpu_sound:6.2f} s with sound "
+              f"(+{100 * (cpu_sound - cpu_silent) / cpu_silent:.1f}%: steadier than wall time on a shared machine)")
         print(f"mix: {', '.join(track.parts)}; {track.loudness_lufs:.2f} LUFS, true peak {track.true_peak_dbtp:.2f} dBTP")
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its children (espeak-ng runs in a child), all threads."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":

@@ -104,3 +104,10 @@ def test_an_extension_with_other_music_fades_it_in_from_the_join() -> None:
     second = make_soundtrack([Segment(3.0, dark, seed=7)], continues=Continuation(source))
     assert second.score_start == 0.0  # a new score begins at the join
     assert click_ratio(first.audio.samples, second.audio.samples) < 1.0
+
+
+def test_a_looping_video_loops_its_sound_without_a_click() -> None:
+    track = make_soundtrack([Segment(4.0, MUSIC, seed=5)], loop=True).audio.samples
+    assert track.shape[1] == 4 * RATE
+    assert click_ratio(track, track) < 1.0  # the last sample flows into the first
+    assert loudness(track) == pytest.approx(-16.0, abs=0.3)

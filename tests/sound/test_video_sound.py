@@ -19,6 +19,8 @@ from azur.provenance.c2pa import read_manifest
 from azur.sound.mix import Continuation, Segment, SoundPlan, loudness
 from azur.sound.spec import parse_audio
 
+pytestmark = pytest.mark.slow  # each test encodes a few short videos
+
 PROMPT = "a red ball moving up on a blue background"
 FULL = parse_audio({"voiceover": {"text": "A red ball rises."}, "music": {"mood": "calm", "intensity": 0.6},
                     "effects": True})

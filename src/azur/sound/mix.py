@@ -14,6 +14,17 @@ an extension continuing its source). :func:`make_soundtrack` renders, for each s
 An extension is a timeline whose first segment was delivered already (``continues``): the score goes on
 from where the earlier clip left it, and the gain starts at the earlier clip's own and glides to the new
 one's over ``GAIN_GLIDE_SECONDS``, so the two files played one after the other have no click, no step and no gap.
+
+A storyboard (several shots in one video) makes its shots' clips, then one soundtrack for all of them and
+muxes it under the joined frames::
+
+    segments = [Segment(seconds=clip.frame_count / clip.fps, audio=shot_audio, prompt=shot.prompt,
+                        seed=shot.seed, scene=clip.scene, own_sound=clip.audio) for shot, clip in shots]
+    track = make_soundtrack(segments, loop=video_loops)
+    VideoWriter(path, width, height, fps, audio=track.audio)  # or make_video(..., audio=track.audio)
+    GenerationInfo(..., audio=tuple(track.parts))  # the C2PA manifest names the generated sound
+
+Shots with the same music (mood, intensity, seed) share one score; a voice-over is placed in its own shot.
 """
 
 from __future__ import annotations
