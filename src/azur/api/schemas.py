@@ -42,7 +42,7 @@ class VideoPublic(BaseModel):
     remixed_from_video_id: str | None = None
     error: VideoError | None = None
     provenance: dict[str, Any] | None = Field(None, description="Azur: how the finished video is marked "
-                                              "(ai_generated, c2pa_signed, watermark_id, visible_mark).")
+                                              "(ai_generated, c2pa_signed, watermark_id, visible_mark, ai_generated_audio).")
 
 
 class VideoList(BaseModel):
