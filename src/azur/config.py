@@ -33,6 +33,34 @@ class ProvenanceSettings(BaseModel):
     visible_mark_language: str = "en"  # "en" or "fr"
 
 
+def _check_audio(value: Any) -> Any:
+    """An ``audio`` option as the API takes it ("none" or {"voiceover": ..., "music": ..., "effects": ...})."""
+    if value is None:
+        return value
+    from azur.engine.request import InvalidRequest
+    from azur.sound.spec import parse_audio
+
+    try:
+        spec = parse_audio(value)
+    except InvalidRequest as exc:
+        raise ValueError(exc.message) from None
+    if spec.voiceover is not None:
+        raise ValueError("a default audio cannot hold a voice-over: its text is the user's")
+    return value
+
+
+class SoundSettings(BaseModel):
+    """Sound under every video (``azur.sound``): what a request that says nothing about ``audio`` gets."""
+
+    # "none", or e.g. {music = {mood = "calm", intensity = 0.4}, effects = true}; a plan's default_audio wins.
+    default_audio: str | dict[str, Any] = "none"
+
+    @field_validator("default_audio")
+    @classmethod
+    def _audio(cls, value: Any) -> Any:
+        return _check_audio(value)
+
+
 class PlanSettings(BaseModel):
     """One plan. Limits are per calendar month in ``Settings.billing_timezone``."""
 
@@ -45,6 +73,12 @@ class PlanSettings(BaseModel):
     visible_mark: bool = False  # force the visible "AI" mark on this plan's videos
     credits_per_month: int = 0  # credits granted each month (0: credits are not limited)
     relaxed: bool = False  # over quota, queue at the lowest priority instead of refusing
+    default_audio: str | dict[str, Any] | None = None  # sound when a request names none (None: [sound]'s)
+
+    @field_validator("default_audio")
+    @classmethod
+    def _audio(cls, value: Any) -> Any:
+        return _check_audio(value)
 
 
 def _default_plans() -> dict[str, PlanSettings]:
@@ -299,6 +333,7 @@ class Settings(BaseSettings):
     media: MediaLimits = Field(default_factory=MediaLimits)  # what uploaded images and videos may declare
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)  # [outbound]: user-chosen URLs
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)  # [webhooks]: event deliveries
+    sound: SoundSettings = Field(default_factory=SoundSettings)  # [sound]: default audio of videos
     # Per-model options, e.g. [models.wan-1.3b] memory = "model_offload"; override the catalog's options.
     models: dict[str, ModelOptions] = Field(default_factory=dict)
 

@@ -61,6 +61,7 @@ def _video_record(video: Video, settings: Settings) -> dict[str, Any]:
         "expires_at": _iso(video.expires_at), "remixed_from_video_id": video.remixed_from_video_id,
         "source_video_id": video.source_video_id, "error": video.error_message, "cost_credits": video.cost_credits,
         "files": sorted((video.files or {}).values()),
+        "options": video.options or {},  # what else was asked: sound (a voice-over's text), ...
         "provenance": {
             "ai_generated": True,
             "c2pa": "signed content credentials embedded in the MP4" if settings.provenance.c2pa else None,
@@ -220,8 +221,19 @@ def purge_expired(session: Session, storage: Storage, settings: Settings, *, now
         blanked = session.execute(
             update(Video).where(Video.created_at < cutoff, Video.prompt != EXPIRED_PROMPT).values(prompt=EXPIRED_PROMPT)
         ).rowcount
+        _forget_spoken_words(session, cutoff)
     return Purge(videos_expired=removed, prompts_blanked=blanked, videos_not_removed=len(expired) - removed,
                  files_expired=files_expired)
+
+
+def _forget_spoken_words(session: Session, cutoff: float) -> None:
+    """A voice-over's text is the user's words like a prompt: it goes when the prompt does."""
+    from azur.sound.options import without_words
+
+    for video in session.scalars(select(Video).where(Video.created_at < cutoff, Video.options.is_not(None))):
+        cleaned = without_words(video.options)
+        if cleaned is not None:
+            video.options = cleaned
 
 
 @dataclass(frozen=True)

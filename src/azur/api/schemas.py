@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from azur.api.fields import Flag, ModelName, Prompt, Seconds, Seed, Size, Style
+from azur.api.fields import AudioOption, Flag, ModelName, Prompt, Seconds, Seed, Size, Style
 
 VideoStatusText = Literal["queued", "in_progress", "completed", "failed"]
 
@@ -49,7 +49,7 @@ class VideoPublic(Wire):
     remixed_from_video_id: str | None = None
     error: VideoError | None = None
     provenance: dict[str, Any] | None = Field(None, description="Azur: how the finished video is marked "
-                                              "(ai_generated, c2pa_signed, watermark_id, visible_mark).")
+                                              "(ai_generated, c2pa_signed, watermark_id, visible_mark, ai_generated_audio).")
     notes: list[str] = Field(default_factory=list, description="Azur: what the user should know about how the "
                              "video was made (e.g. the part of a long prompt the model could not read).")
 
@@ -120,6 +120,7 @@ class AzurOptions(_Body):
 
     seed: Seed | None = None
     style: Style | None = None
+    audio: AudioOption | None = None
 
 
 class VideoCreateBody(AzurOptions):

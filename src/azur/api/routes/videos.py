@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy import and_, or_, select
 
+from azur.api import audio_option
 from azur.api import video_inputs as inputs
 from azur.api.body import body_dependency, body_openapi
 from azur.api.deps import CurrentUser, OwnedVideo, ServicesDep, SessionDep, find_owned_video, get_current_user
@@ -122,6 +123,8 @@ def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video
 
     try:
         services.safety.check_prompt(user.id, options.request.prompt)
+        for text, param in audio_option.texts_to_moderate(video):
+            services.safety.check_prompt(user.id, text, param=param)
         if upload is not None:
             services.safety.check_upload(user.id, upload, likeness_consent=likeness_consent)
     except Blocked as exc:
@@ -173,7 +176,9 @@ def accept_create(services: ServicesDep, session: SessionDep, user: User, body: 
     size = body.size if body.size is not None else inputs.default_size(settings, user)
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
                                       size=size, seed=body.seed, style=body.style, first_frame=first_frame)
+    sound = audio_option.resolve(settings, user, body.audio, options.request)
     video = inputs.new_video(user.id, options)
+    audio_option.attach(video, sound)
     return _accept(services, session, user, video, options, upload=first_frame,
                    likeness_consent=body.likeness_consent, before_commit=before_commit)
 
@@ -254,7 +259,12 @@ def accept_extension(services: ServicesDep, session: SessionDep, user: User, bod
     """``POST /v1/videos/extensions`` without HTTP (as :func:`accept_create`)."""
     options, source_id, upload = _from_source(services, session, user, body, frame="last", verb="extended",
                                               keep_length=False)
+    source = find_owned_video(session, user, source_id, param="video") if source_id else None
+    # The extension carries its source's music and effects on (not its voice-over: those words were said).
+    inherited = audio_option.of_source(source).without_voiceover() if source is not None else None
+    sound = audio_option.resolve(services.settings, user, body.audio, options.request, inherited=inherited)
     video = inputs.new_video(user.id, options, kind=VideoKind.extension, source=source_id)
+    audio_option.attach(video, sound, audio_option.continuation(source) if source is not None else None)
     return _accept(services, session, user, video, options, upload=upload, before_commit=before_commit)
 
 
@@ -268,7 +278,11 @@ def edit_video(body: EditBody, response: Response, services: ServicesDep, sessio
     frame, at the source's size and length, with the new prompt."""
     options, source_id, upload = _from_source(services, session, user, body, frame="first", verb="edited",
                                               keep_length=True)
+    source = find_owned_video(session, user, source_id, param="video") if source_id else None
+    inherited = audio_option.of_source(source) if source is not None else None
+    sound = audio_option.resolve(services.settings, user, body.audio, options.request, inherited=inherited)
     video = inputs.new_video(user.id, options, kind=VideoKind.edit, source=source_id)
+    audio_option.attach(video, sound)
     return answer(_accept(services, session, user, video, options, upload=upload), response, services)
 
 
@@ -362,7 +376,9 @@ def accept_remix(services: ServicesDep, session: SessionDep, user: User, source:
     options = inputs.validate_options(settings, prompt=body.prompt, model=source.model, seconds=source.seconds,
                                       size=source.size_text, seed=source.seed if body.seed is None else body.seed,
                                       style=body.style or source.style)
+    sound = audio_option.resolve(settings, user, body.audio, options.request, inherited=audio_option.of_source(source))
     video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
+    audio_option.attach(video, sound)
     return _accept(services, session, user, video, options, remix_of=source, before_commit=before_commit)
 
 

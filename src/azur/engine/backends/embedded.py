@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from azur.engine.backend import Clip, ModelInfo, ProgressFn, no_progress
+from azur.engine.backend import Clip, ModelInfo, ObjectPath, ProgressFn, no_progress
 from azur.engine.request import VideoRequest
 from azur.engine.upscale import upscale
 from azur.media.images import fit_cover
@@ -51,7 +51,7 @@ class EmbeddedBackend:
         return notes
 
     def generate(self, request: VideoRequest, progress: ProgressFn = no_progress) -> Clip:
-        low = self.model.generate(
+        low, track = self.model.generate_scene(
             request.prompt,
             seconds=request.seconds,
             fps=request.fps,
@@ -63,7 +63,8 @@ class EmbeddedBackend:
         frames = upscale(low, request.size, request.style)
         if request.first_frame is not None:
             frames = _fade_from(request.first_frame, frames, request)
-        return Clip(frames=frames, frame_count=len(low), fps=request.fps, notes=self.check(request))
+        scene = ObjectPath(x=track[:, 0], y=track[:, 1], size=track[:, 2], fps=request.fps) if track is not None else None
+        return Clip(frames=frames, frame_count=len(low), fps=request.fps, notes=self.check(request), scene=scene)
 
 
 def _fade_from(image: np.ndarray, frames: Iterator[np.ndarray], request: VideoRequest) -> Iterator[np.ndarray]:

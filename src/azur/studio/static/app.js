@@ -205,6 +205,7 @@ async function submitCompose(event) {
   const file = $("image").files[0];
   if (file) form.append("input_reference", file, file.name);
   if ($("consent").checked) form.append("likeness_consent", "true");
+  appendSound(form);
   const button = $("generate");
   button.disabled = true;
   button.textContent = t("compose.sending");
@@ -220,6 +221,23 @@ async function submitCompose(event) {
     button.disabled = false;
     button.textContent = t("compose.submit");
   }
+}
+
+// The sound controls as the API's `audio` option, in the bracket form the official client uses for
+// multipart (audio[music][mood]=calm). Nothing chosen: no field, so the plan's default applies.
+function appendSound(form) {
+  const text = $("voiceover").value.trim();
+  if (text) {
+    form.append("audio[voiceover][text]", text);
+    form.append("audio[voiceover][language]", $("voice-language").value);
+    form.append("audio[voiceover][voice]", $("voice").value);
+    form.append("audio[voiceover][speed]", $("voice-speed").value);
+  }
+  if ($("music").value) {
+    form.append("audio[music][mood]", $("music").value);
+    form.append("audio[music][intensity]", $("music-intensity").value);
+  }
+  if ($("effects").checked) form.append("audio[effects]", "true");
 }
 
 function showError(el, message) {
@@ -288,6 +306,11 @@ function renderCard(card) {
     const tags = [el("span", { class: "tag ai", text: t("prov.ai") })];
     if (prov.c2pa_signed) tags.push(el("span", { class: "tag", text: t("prov.c2pa") }));
     if (prov.watermark_id) tags.push(el("span", { class: "tag", text: `${t("prov.watermark")} ${prov.watermark_id}` }));
+    const sound = prov.ai_generated_audio || [];
+    if (sound.length) {
+      const parts = sound.map((part) => t(`sound.part.${part}`)).join(", ");
+      tags.push(el("span", { class: "tag sound", text: `${t("prov.sound")}: ${parts}` }));
+    }
     children.push(el("div", { class: "provenance" }, tags));
   }
   const actions = el("div", { class: "actions" });
