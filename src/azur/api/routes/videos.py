@@ -11,13 +11,13 @@ import logging
 import time
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import and_, or_, select
 
 from azur.api import video_inputs as inputs
 from azur.api.body import body_dependency, body_openapi
 from azur.api.deps import CurrentUser, OwnedVideo, ServicesDep, SessionDep, find_owned_video, get_current_user
+from azur.api.downloads import stored_file_response
 from azur.api.errors import (
     ApiError,
     bad_request,
@@ -42,7 +42,7 @@ from azur.api.schemas import (
     VideoRemixBody,
 )
 from azur.db.models import User, Video, VideoKind, VideoStatus
-from azur.storage.base import MissingFile, StorageError, video_prefix
+from azur.storage.base import StorageError, video_prefix
 
 if TYPE_CHECKING:
     import numpy as np
@@ -289,29 +289,22 @@ def delete_video(video: OwnedVideo, services: ServicesDep, session: SessionDep) 
 def download_content(
     video: OwnedVideo,
     services: ServicesDep,
+    request: Request,
     variant: Annotated[Literal["video", "thumbnail", "spritesheet"],
                        Query(description="video (MP4), thumbnail (WebP) or spritesheet (JPEG).")] = "video",
 ) -> Response:
-    """Download the finished video, its thumbnail or its spritesheet."""
+    """Download the finished video, its thumbnail or its spritesheet (Range requests are honoured)."""
     if video.expires_at is not None and video.expires_at < time.time():
         raise gone(f"Video '{video.id}' expired on {time.strftime('%Y-%m-%d', time.gmtime(video.expires_at))}; "
                    "its files were deleted under the retention policy.")
     if video.status != VideoStatus.completed.value or not video.files:
         raise not_ready(f"Video '{video.id}' is {video.status}; its content is available once it is completed.")
     key = video.files.get(variant)
-    storage = services.storage
-    filename = f"{video.id}.{EXTENSIONS[variant]}"
-    headers = {"Content-Disposition": f'inline; filename="{filename}"'}
-    path = storage.local_path(key) if key else None
-    if path is not None:
-        if not path.is_file():
-            raise not_found(f"The {variant} of video '{video.id}' is no longer stored.")
-        return FileResponse(path, media_type=CONTENT_TYPES[variant], headers=headers)
-    try:
-        stream = storage.open(key)
-    except MissingFile:
-        raise not_found(f"The {variant} of video '{video.id}' is no longer stored.") from None
-    return StreamingResponse(stream, media_type=CONTENT_TYPES[variant], headers=headers)
+    missing = f"The {variant} of video '{video.id}' is no longer stored."
+    if not key:
+        raise not_found(missing)
+    return stored_file_response(request, services.settings, services.storage, key, media_type=CONTENT_TYPES[variant],
+                                filename=f"{video.id}.{EXTENSIONS[variant]}", missing=missing)
 
 
 @router.post("/{video_id}/remix", openapi_extra=body_openapi(VideoRemixBody))
