@@ -31,6 +31,14 @@ class ProvenanceSettings(BaseModel):
     watermark: bool = True  # invisible watermark in the pixels, read back by `azur verify`
     visible_mark: bool = False  # a small "AI" / "Généré par IA" label in a corner
     visible_mark_language: str = "en"  # "en" or "fr"
+    # The installation's C2PA signing key and certificate chain (leaf first, then its CA), as a secret every
+    # worker of a fleet receives (a mounted file, or an environment variable); never sent through the API.
+    # Unset: the first machine makes them under $home/provenance/ (copy signer.key.pem and signer.chain.pem
+    # from there into the secret). A worker whose key is not the installation's refuses to start.
+    key_file: Path | None = None  # AZUR_PROVENANCE__KEY_FILE: the private key (PEM)
+    cert_file: Path | None = None  # AZUR_PROVENANCE__CERT_FILE: the certificate chain (PEM)
+    key_pem: SecretStr | None = None  # AZUR_PROVENANCE__KEY_PEM: the private key itself
+    cert_pem: str | None = None  # AZUR_PROVENANCE__CERT_PEM: the chain itself
 
 
 class PlanSettings(BaseModel):

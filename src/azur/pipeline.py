@@ -120,7 +120,7 @@ def make_video(
         report(0.975, "signing")
         info = GenerationInfo(video_id=video_id, model=request.model, installation_id=installation.id)
         try:
-            sidecar = sign_c2pa(out_path, info, ensure_credentials(installation))
+            sidecar = sign_c2pa(out_path, info, ensure_credentials(installation, marks))
         except BaseException:
             out_path.unlink(missing_ok=True)  # an unsigned file must not pass for a finished one
             raise

@@ -43,6 +43,8 @@ class VideoPublic(BaseModel):
     error: VideoError | None = None
     provenance: dict[str, Any] | None = Field(None, description="Azur: how the finished video is marked "
                                               "(ai_generated, c2pa_signed, watermark_id, visible_mark).")
+    queue_reason: str | None = Field(None, description="Azur: why a queued video does not start, when no "
+                                     "running worker serves its model.")
 
 
 class VideoList(BaseModel):
@@ -83,6 +85,8 @@ class ModelPublic(BaseModel):
     object: Literal["model"] = "model"
     created: int
     owned_by: str
+    ready: bool = Field(description="Azur: a running worker serves this model now; jobs of a model no worker "
+                                    "serves wait queued (see the video's queue_reason).")
 
 
 class ModelList(BaseModel):

@@ -16,11 +16,18 @@ def worker(
 ) -> None:
     """Take jobs from the queue and make their videos until interrupted (Ctrl+C gives the running job back).
 
-    A GPU machine with the weights of a model is a worker for it: point AZUR_DATABASE_URL and the storage
-    at the server's, and run `azur worker --model NAME`."""
+    A GPU machine with the weights of a model is a worker for it: point AZUR_DATABASE_URL and
+    AZUR_STORAGE_URL at the server's, give it the installation's signing key (AZUR_PROVENANCE__KEY_FILE and
+    AZUR_PROVENANCE__CERT_FILE), and run `azur worker --model NAME`. It takes only jobs of those models."""
+    from azur.cli.common import UserError
     from azur.config import get_settings
     from azur.jobs.worker import run_worker
+    from azur.provenance.c2pa import SigningKeyError
+    from azur.provenance.identity import ForeignSigningKey
 
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
-    run_worker(settings, models=list(model) or None)
+    try:
+        run_worker(settings, models=list(model) or None)
+    except (ForeignSigningKey, SigningKeyError) as exc:
+        raise UserError(str(exc)) from None

@@ -26,6 +26,7 @@ from pathlib import Path
 from azur.config import Settings
 from azur.db.models import Video
 from azur.db.session import Database
+from azur.jobs.fleet import WorkerRegistry
 from azur.jobs.queue import ClaimedJob, DatabaseQueue, JobQueue
 from azur.safety.guard import SafetyGuard
 from azur.storage.base import Storage, video_prefix
@@ -50,29 +51,39 @@ class Worker:
     """Runs jobs from ``queue`` one at a time. ``stop`` ends the loop (a running job is given back)."""
 
     def __init__(self, settings: Settings, queue: JobQueue, storage: Storage, *, worker_id: str | None = None,
-                 guard: SafetyGuard | None = None, models: list[str] | None = None) -> None:
+                 guard: SafetyGuard | None = None, models: list[str] | None = None,
+                 registry: WorkerRegistry | None = None) -> None:
         self.settings = settings
         self.queue = queue
         self.storage = storage
         self.guard = guard  # output moderation; None runs without (tests of the queue alone)
         self.models = models or None  # run only jobs of these models (None: any)
         self.worker_id = worker_id or new_worker_id()
+        self.registry = registry  # this worker's row in `workers` (azur workers list, models ready now)
         self.stop = threading.Event()
 
     def run(self, *, parent_pid: int | None = None) -> None:
         """Work until ``stop`` is set (or, with ``parent_pid``, until that process is gone)."""
         log.info("worker %s started", self.worker_id)
-        while not self.stop.is_set():
-            if parent_pid is not None and os.getppid() != parent_pid:
-                log.warning("worker %s: its server is gone; stopping", self.worker_id)
-                return
-            try:
-                worked = self.run_once()
-            except Exception:  # a database hiccup must not end the worker
-                log.exception("worker %s: error outside a job", self.worker_id)
-                worked = False
-            if not worked:
-                self.stop.wait(self.settings.queue.poll_seconds)
+        if self.registry is not None:
+            self.registry.start()
+        try:
+            while not self.stop.is_set():
+                if parent_pid is not None and os.getppid() != parent_pid:
+                    log.warning("worker %s: its server is gone; stopping", self.worker_id)
+                    return
+                try:
+                    worked = self.run_once()
+                except Exception:  # a database hiccup must not end the worker
+                    log.exception("worker %s: error outside a job", self.worker_id)
+                    worked = False
+                if self.registry is not None:
+                    self.registry.beat(None)
+                if not worked:
+                    self.stop.wait(self.settings.queue.poll_seconds)
+        finally:
+            if self.registry is not None:
+                self.registry.stop()
 
     def run_once(self) -> bool:
         """Claim and run one job; False when there was none."""
@@ -91,6 +102,8 @@ class Worker:
         if video is None:
             return
         log.info("job %s: attempt %d (%s)", job.video_id, job.attempt, video.kind)
+        if self.registry is not None:
+            self.registry.beat(job.video_id)
         lost = threading.Event()
         beating = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(job, lost, beating), daemon=True)
@@ -194,6 +207,8 @@ class Worker:
 
     def _heartbeat(self, job: ClaimedJob, lost: threading.Event, done: threading.Event) -> None:
         while not done.wait(self.settings.queue.heartbeat_seconds):
+            if self.registry is not None:
+                self.registry.beat(job.video_id)
             try:
                 if not self.queue.heartbeat(job):
                     lost.set()
@@ -245,14 +260,20 @@ def run_worker(settings: Settings, *, parent_pid: int | None = None, install_sig
         # polling answers fast while a video encodes on every core (the job itself barely slows down).
         os.nice(WORKER_NICENESS)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from azur.provenance.identity import check_signing_key, shared_installation
+
     db = Database(settings.resolved_database_url)
     db.migrate()
+    # Sign and watermark as the fleet's installation, or not at all (a foreign key raises here, before jobs).
+    check_signing_key(settings, shared_installation(settings, db), db)
     for name in models or []:
         from azur.engine.backend import get_backend
 
         get_backend(name)
+    worker_id = new_worker_id()
+    registry = WorkerRegistry(db, worker_id, models, every=settings.queue.heartbeat_seconds)
     worker = Worker(settings, DatabaseQueue(db, settings.queue), make_storage(settings), guard=SafetyGuard(settings, db),
-                    models=models)
+                    models=models, worker_id=worker_id, registry=registry)
     if install_signals:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: worker.stop.set())

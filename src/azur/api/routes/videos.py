@@ -42,6 +42,7 @@ from azur.api.schemas import (
     VideoRemixBody,
 )
 from azur.db.models import User, Video, VideoKind, VideoStatus
+from azur.jobs.fleet import Serving, queue_reason
 from azur.storage.base import StorageError, video_prefix
 
 if TYPE_CHECKING:
@@ -69,8 +70,9 @@ EditBody = Annotated[VideoEditBody, Depends(body_dependency(VideoEditBody))]
 RemixBody = Annotated[VideoRemixBody, Depends(body_dependency(VideoRemixBody))]
 
 
-def public(video: Video) -> VideoPublic:
-    """A video row as ``openai.types.Video``."""
+def public(video: Video, serving: Serving | None = None) -> VideoPublic:
+    """A video row as ``openai.types.Video``; with ``serving`` (what running workers serve), a queued video
+    whose model nobody serves says so in ``queue_reason``."""
     failed = video.status == VideoStatus.failed.value
     seconds = int(video.seconds) if float(video.seconds).is_integer() else video.seconds
     return VideoPublic(
@@ -90,13 +92,15 @@ def public(video: Video) -> VideoPublic:
         error=VideoError(code=video.error_code or "generation_failed",
                          message=client_text(video.error_message or "Failed."))
         if failed else None,
+        queue_reason=queue_reason(video.model, serving)
+        if serving is not None and video.status == VideoStatus.queued.value else None,
     )
 
 
 def answer(video: Video, response: Response, services: ServicesDep) -> VideoPublic:
     if video.status in (VideoStatus.queued.value, VideoStatus.in_progress.value):
         response.headers["openai-poll-after-ms"] = str(services.settings.server.poll_after_ms)
-    return public(video)
+    return public(video, services.serving() if video.status == VideoStatus.queued.value else None)
 
 
 def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video, options: inputs.Options,
@@ -189,7 +193,8 @@ def list_videos(
     else:
         query = query.order_by(Video.created_at, Video.id)
     rows = list(session.scalars(query.limit(limit + 1)))
-    page = [public(v) for v in rows[:limit]]
+    now_serving = services.serving() if any(v.status == VideoStatus.queued.value for v in rows) else None
+    page = [public(v, now_serving) for v in rows[:limit]]
     return VideoList(data=page, first_id=page[0].id if page else None, last_id=page[-1].id if page else None,
                      has_more=len(rows) > limit)
 
