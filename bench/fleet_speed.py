@@ -35,8 +35,9 @@ def batch(jobs: int, workers: int, args: argparse.Namespace) -> tuple[float, flo
         procs: list[subprocess.Popen] = []
         try:
             client = server.client(server.add_user("bench"))
-            ids = [client.videos.create(prompt="a red ball moving right on a blue background", seconds=str(args.seconds),
-                                        size=args.size, extra_body={"seed": i}).id for i in range(jobs)]
+            ids = [client.videos.create(prompt="a red ball moving right on a blue background",
+                                        seconds=str(args.seconds), size=args.size, extra_body={"seed": i}).id
+                   for i in range(jobs)]
             wall = time.perf_counter()
             for i in range(workers):
                 procs.append(subprocess.Popen([AZUR, "worker"], env=server.env, stdout=subprocess.DEVNULL,

@@ -282,7 +282,8 @@ class Settings(BaseSettings):
         if not sep:
             return value  # a local directory
         if scheme != "s3":
-            raise ValueError(f"storage_url '{value}': use a local directory or s3://BUCKET/PREFIX (got scheme '{scheme}')")
+            raise ValueError(f"storage_url '{value}': use a local directory or s3://BUCKET/PREFIX "
+                             f"(got scheme '{scheme}')")
         if not rest.split("/", 1)[0]:
             raise ValueError(f"storage_url '{value}' names no bucket: use s3://BUCKET/PREFIX")
         return value

@@ -120,7 +120,8 @@ def test_sixty_jobs_from_twenty_clients_on_three_workers_survive_a_killed_worker
 
         def victims_job() -> str | None:
             with db.session() as session:
-                return session.scalar(select(Video.id).where(Video.status == "in_progress",
+                # Early in the job (progress is written every 0.1 s), so the kill lands before it ends.
+                return session.scalar(select(Video.id).where(Video.status == "in_progress", Video.progress <= 30,
                                                              Video.lease_owner.like(f"%:{victim.pid}:%")))
 
         killed_job = wait_for(victims_job, 120, "the first worker to hold a job", step=0.05)

@@ -26,7 +26,8 @@ def test_files_round_trip_under_the_prefix(s3_env, tmp_path):
     assert storage.stat("videos/video_a/video.mp4").size == 100_000
     with storage.open_range("videos/video_a/video.mp4", 10, 19) as part:
         assert part.read() == source.read_bytes()[10:20]
-    assert {f.key for f in storage.list_files("videos/")} == {"videos/video_a/video.mp4", "videos/video_a/thumbnail.webp"}
+    assert {f.key for f in storage.list_files("videos/")} == {"videos/video_a/video.mp4",
+                                                              "videos/video_a/thumbnail.webp"}
     assert storage.exists("videos/video_a/thumbnail.webp") and not storage.exists("videos/video_b/video.mp4")
     assert storage.local_path("videos/video_a/video.mp4") is None
     with pytest.raises(MissingFile):

@@ -198,7 +198,11 @@ class S3Storage:
             found: list[dict[str, str]] = []
             for page in self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=name):
                 for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
-                    found.append({"Key": item["Key"], "VersionId": item["VersionId"]})
+                    # The "null" version of an unversioned bucket goes with a plain delete, which needs only
+                    # s3:DeleteObject (naming a version needs s3:DeleteObjectVersion too).
+                    version = item.get("VersionId")
+                    named = {"VersionId": version} if version not in (None, "null") else {}
+                    found.append({"Key": item["Key"], **named})
             return found
         except ClientError as exc:
             if _code(exc) not in _NO_VERSIONS:
