@@ -80,3 +80,22 @@ def test_a_worker_without_the_installations_key_is_refused(tmp_path, database_ur
     with pytest.raises(SigningKeyError, match="Set both"):
         configured_credentials(half.provenance)
     db.dispose()
+
+
+def test_azur_worker_without_the_key_stops_with_one_line(tmp_path):
+    import os
+    import subprocess
+
+    from tests.conftest import AZUR
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    db = open_database(url)
+    shared_installation(machine(tmp_path, "api", url), db)
+    db.dispose()
+    env = {**os.environ, "AZUR_HOME": str(tmp_path / "gpu-box"), "AZUR_DATABASE_URL": url}
+    env.pop("AZUR_CONFIG", None)
+    run = subprocess.run([AZUR, "worker"], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    last = run.stderr.strip().splitlines()[-1]  # after the worker's start-up log lines
+    assert last.startswith("azur: This machine has no signing key") and "Traceback" not in run.stderr
+    assert "AZUR_PROVENANCE__KEY_FILE" in last
