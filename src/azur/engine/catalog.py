@@ -245,6 +245,22 @@ def open_catalog(settings: Settings | None = None) -> ModelCatalog:
     return catalog
 
 
+def installed_specs(settings: Settings | None = None) -> list[ModelSpec]:
+    """Every installed model, for the backend registry. A SQLite database that does not exist yet holds
+    none: it is not made just to be read (``azur generate`` on a fresh machine stays database-free)."""
+    from sqlalchemy.engine import make_url
+
+    if settings is None:
+        from azur.config import get_settings
+
+        settings = get_settings()
+    url = make_url(settings.resolved_database_url)
+    if (url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:"
+            and not Path(url.database).exists() and not (settings.home / LEGACY_FILE).is_file()):
+        return []
+    return open_catalog(settings).list()
+
+
 def effective_options(spec: ModelSpec, settings: Settings | None = None) -> ModelOptions:
     """The spec's options with the configuration file's ``[models.NAME]`` section applied on top."""
     merged = dict(spec.options)
