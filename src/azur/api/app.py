@@ -40,10 +40,9 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         from azur.db.session import Database
         from azur.jobs.queue import DatabaseQueue
         from azur.jobs.worker import start_worker_processes, stop_worker_processes
+        from azur.provenance.identity import shared_installation
         from azur.safety.guard import SafetyGuard
         from azur.storage import make_storage
-
-        from azur.provenance.identity import shared_installation
 
         db = Database(settings.resolved_database_url)
         db.migrate()

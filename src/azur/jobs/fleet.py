@@ -53,7 +53,8 @@ def detect_gpus() -> list[dict[str, Any]]:
 
 class WorkerRegistry:
     """One worker's row: :meth:`start`, :meth:`beat` (at most every ``every`` seconds unless the job
-    changed), :meth:`stop`. Failures are logged, never raised: the registry informs, the queue decides."""
+    changed), :meth:`stop`. A failing beat or stop is logged, not raised: the registry informs, the queue's
+    leases decide."""
 
     def __init__(self, db: Database, worker_id: str, models: list[str] | None, *, every: float) -> None:
         self.db = db

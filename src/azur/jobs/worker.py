@@ -65,28 +65,22 @@ class Worker:
     def run(self, *, parent_pid: int | None = None) -> None:
         """Work until ``stop`` is set (or, with ``parent_pid``, until that process is gone)."""
         log.info("worker %s started", self.worker_id)
-        if self.registry is not None:
-            self.registry.start()
-        try:
-            while not self.stop.is_set():
-                if parent_pid is not None and os.getppid() != parent_pid:
-                    log.warning("worker %s: its server is gone; stopping", self.worker_id)
-                    return
-                try:
-                    worked = self.run_once()
-                except Exception:  # a database hiccup must not end the worker
-                    log.exception("worker %s: error outside a job", self.worker_id)
-                    worked = False
-                if self.registry is not None:
-                    self.registry.beat(None)
-                if not worked:
-                    self.stop.wait(self.settings.queue.poll_seconds)
-        finally:
-            if self.registry is not None:
-                self.registry.stop()
+        while not self.stop.is_set():
+            if parent_pid is not None and os.getppid() != parent_pid:
+                log.warning("worker %s: its server is gone; stopping", self.worker_id)
+                return
+            try:
+                worked = self.run_once()
+            except Exception:  # a database hiccup must not end the worker
+                log.exception("worker %s: error outside a job", self.worker_id)
+                worked = False
+            if not worked:
+                self.stop.wait(self.settings.queue.poll_seconds)
 
     def run_once(self) -> bool:
         """Claim and run one job; False when there was none."""
+        if self.registry is not None:
+            self.registry.beat(None)  # idle and alive (written at most every heartbeat_seconds)
         job = self.queue.claim(self.worker_id, self.models)
         if job is None:
             return False
@@ -277,9 +271,11 @@ def run_worker(settings: Settings, *, parent_pid: int | None = None, install_sig
     if install_signals:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: worker.stop.set())
+    registry.start()
     try:
         worker.run(parent_pid=parent_pid)
     finally:
+        registry.stop()
         db.dispose()
 
 
