@@ -31,6 +31,14 @@ class ProvenanceSettings(BaseModel):
     watermark: bool = True  # invisible watermark in the pixels, read back by `azur verify`
     visible_mark: bool = False  # a small "AI" / "Généré par IA" label in a corner
     visible_mark_language: str = "en"  # "en" or "fr"
+    # The installation's C2PA signing key and certificate chain (leaf first, then its CA), as a secret every
+    # worker of a fleet receives (a mounted file, or an environment variable); never sent through the API.
+    # Unset: the first machine makes them under $home/provenance/ (copy signer.key.pem and signer.chain.pem
+    # from there into the secret). A worker whose key is not the installation's refuses to start.
+    key_file: Path | None = None  # AZUR_PROVENANCE__KEY_FILE: the private key (PEM)
+    cert_file: Path | None = None  # AZUR_PROVENANCE__CERT_FILE: the certificate chain (PEM)
+    key_pem: SecretStr | None = None  # AZUR_PROVENANCE__KEY_PEM: the private key itself
+    cert_pem: str | None = None  # AZUR_PROVENANCE__CERT_PEM: the chain itself
 
 
 def _check_audio(value: Any) -> Any:
@@ -309,7 +317,18 @@ class Settings(BaseSettings):
 
     home: Path = Field(default_factory=default_home)  # data directory: database, files, keys
     database_url: str | None = None  # default: sqlite:///$home/azur.db
-    storage_dir: Path | None = None  # default: $home/files
+    storage_dir: Path | None = None  # default: $home/files (a local directory; storage_url, when set, wins)
+    # Where videos, stills and uploads are stored: a local directory (the default: storage_dir) or
+    # "s3://BUCKET/PREFIX" on an S3-compatible store, shared by every machine of a fleet. Credentials come
+    # from boto3's usual chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, ~/.aws, an instance role).
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None  # a non-AWS store: "http://minio:9000" (MinIO, Ceph, Garage, R2); None: AWS
+    s3_region: str | None = None  # the store's region when it needs one (None: boto3's chain, AWS_DEFAULT_REGION)
+    s3_multipart_mb: int = Field(64, ge=5, le=5120)  # files larger than this are uploaded in parts this size
+    # Downloads: False streams the file through the API (Range requests honoured); True answers a redirect to
+    # a presigned URL of the store, valid storage_presigned_seconds (the bytes then skip the API).
+    storage_presigned_downloads: bool = False
+    storage_presigned_seconds: int = Field(300, ge=1, le=7 * 86400)
     default_model: str = "azur-tiny"  # the backend used when a request names none
     fps: int = 24  # output frame rate of every video
     log_format: Literal["text", "json"] = "text"  # json: one object a line, with the video id (azur.logs)
@@ -355,6 +374,21 @@ class Settings(BaseSettings):
     @property
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.home / "files"
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme, sep, rest = value.partition("://")
+        if not sep:
+            return value  # a local directory
+        if scheme != "s3":
+            raise ValueError(f"storage_url '{value}': use a local directory or s3://BUCKET/PREFIX "
+                             f"(got scheme '{scheme}')")
+        if not rest.split("/", 1)[0]:
+            raise ValueError(f"storage_url '{value}' names no bucket: use s3://BUCKET/PREFIX")
+        return value
 
 
 class _TomlSource(PydanticBaseSettingsSource):

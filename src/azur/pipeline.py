@@ -141,7 +141,7 @@ def make_video(
         info = GenerationInfo(video_id=video_id, model=request.model, installation_id=installation.id,
                               audio=tuple(soundtrack.parts) if soundtrack is not None else ())
         try:
-            sidecar = sign_c2pa(out_path, info, ensure_credentials(installation))
+            sidecar = sign_c2pa(out_path, info, ensure_credentials(installation, marks))
         except BaseException:
             out_path.unlink(missing_ok=True)  # an unsigned file must not pass for a finished one
             raise

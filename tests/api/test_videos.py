@@ -45,6 +45,16 @@ def test_create_poll_and_download_every_variant(client, finished):
     assert sheet.format == "JPEG" and sheet.size[0] > 0
 
 
+def test_downloads_from_the_local_directory_honour_ranges(server, alice_key, client, finished):
+    import httpx
+
+    whole = client.videos.download_content(finished.id).content
+    url = f"{server.url}/v1/videos/{finished.id}/content"
+    part = httpx.get(url, headers={"Authorization": f"Bearer {alice_key}", "Range": "bytes=8-23"})
+    assert part.status_code == 206 and part.content == whole[8:24]
+    assert part.headers["content-range"] == f"bytes 8-23/{len(whole)}"
+
+
 def test_progress_moves_and_poll_after_header_is_sent(client):
     video = client.videos.create(prompt="a green square moving up on a black background", seconds="2",
                                  size="854x480")

@@ -1,4 +1,5 @@
-"""The installed-model catalog: validation at add time, atomic JSON file, and the backend registry."""
+"""The installed-model catalog: validation at add time, rows in the shared database (the JSON file of
+earlier versions imported once), and the backend registry."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import json
 
 import pytest
 
-from azur.engine.catalog import InvalidModel, JsonModelCatalog, ModelSpec, open_catalog
+from azur.db.session import Database
+from azur.engine.catalog import DatabaseModelCatalog, InvalidModel, ModelSpec, open_catalog
 
 
 def test_add_list_get_remove_round_trip(azur_home, tiny_models):
@@ -15,13 +17,24 @@ def test_add_list_get_remove_round_trip(azur_home, tiny_models):
     assert spec.pipeline_class == "WanPipeline" and spec.path.is_absolute()
     assert [s.name for s in catalog.list()] == ["my-wan"]
     assert catalog.get("my-wan") == spec
-    # Another process (another catalog object on the same file) sees the same thing.
-    assert JsonModelCatalog(azur_home / "models.json").get("my-wan") == spec
-    stored = json.loads((azur_home / "models.json").read_text())
-    assert stored["models"][0]["options"] == {"steps": 4, "memory": "model_offload"}
+    # Another process (its own connection to the same database) sees the same thing.
+    other = Database(f"sqlite:///{azur_home / 'azur.db'}")
+    assert DatabaseModelCatalog(other).get("my-wan") == spec
+    other.dispose()
     assert catalog.remove("my-wan") and not catalog.remove("my-wan")
     assert catalog.list() == []
-    assert not list(azur_home.glob(".models.*"))  # no temporary file left behind
+    assert not (azur_home / "models.json").exists()
+
+
+def test_the_json_file_of_earlier_versions_is_imported_once(azur_home, tiny_models):
+    legacy = {"models": [{"name": "old-wan", "family": "wan", "path": str(tiny_models["wan"]),
+                          "options": {"steps": 4}, "pipeline_class": "WanPipeline"}]}
+    (azur_home / "models.json").write_text(json.dumps(legacy))
+    catalog = open_catalog()
+    assert [(s.name, s.family, s.options) for s in catalog.list()] == [("old-wan", "wan", {"steps": 4})]
+    assert not (azur_home / "models.json").exists() and (azur_home / "models.json.imported").is_file()
+    catalog.remove("old-wan")
+    assert open_catalog().list() == []  # not imported a second time
 
 
 def test_image_to_video_folders_are_recognised(azur_home, tiny_models):

@@ -29,14 +29,14 @@ def test_installation_pki_is_made_once(tmp_path: Path) -> None:
     installation = load_installation(tmp_path)
     assert load_installation(tmp_path) == installation
     creds = credentials.ensure_credentials(installation)
-    first = creds.chain.read_bytes()
-    assert credentials.ensure_credentials(installation).chain.read_bytes() == first
+    first = creds.chain_pem
+    assert credentials.ensure_credentials(installation).chain_pem == first
     leaf, ca = x509.load_pem_x509_certificates(first)
     assert leaf.issuer == ca.subject
     assert leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
     eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert ExtendedKeyUsageOID.EMAIL_PROTECTION in eku
-    assert oct(creds.key.stat().st_mode & 0o777) == "0o600"
+    assert oct((installation.folder / "signer.key.pem").stat().st_mode & 0o777) == "0o600"
 
 
 def test_manifest_read_back_by_c2pa_reader(marked_mp4, settings) -> None:

@@ -45,11 +45,13 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         from azur.batches.runner import start_batch_runner
         from azur.jobs.queue import DatabaseQueue
         from azur.jobs.worker import start_worker_processes, stop_worker_processes
+        from azur.provenance.identity import shared_installation
         from azur.safety.guard import SafetyGuard
         from azur.storage import make_storage
 
         db = Database(settings.resolved_database_url)
         db.migrate()
+        shared_installation(settings, db)  # recorded by the first machine; mirrored under $home for verify
         app.state.services = Services(settings=settings, db=db, storage=make_storage(settings),
                                       queue=DatabaseQueue(db, settings.queue), safety=SafetyGuard(settings, db),
                                       started_at=time.time())

@@ -14,6 +14,7 @@ user's video answers 404, exactly like an unknown id) lives only in :func:`get_o
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -28,10 +29,12 @@ from azur.api.errors import not_found, too_many_failed_authentications, unauthor
 from azur.config import Settings
 from azur.db.models import User, Video
 from azur.db.session import Database
+from azur.jobs.fleet import Serving, serving
 from azur.jobs.queue import DatabaseQueue
 from azur.safety.guard import SafetyGuard
 from azur.storage.base import Storage
 
+SERVING_CACHE_SECONDS = 1.0
 VIDEO_ID = re.compile(r"^video_[0-9a-f]{32}$")
 
 
@@ -46,10 +49,19 @@ class Services:
     safety: SafetyGuard
     started_at: float
     auth_failures: FailedAuthLimiter = field(init=False)
+    _serving: tuple[float, Serving] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         server = self.settings.server
         self.auth_failures = FailedAuthLimiter(server.auth_failures_allowed, server.auth_failure_window_seconds)
+
+    def serving(self) -> Serving:
+        """The models running workers serve now (read at most once a second: every poll asks)."""
+        now = time.monotonic()
+        if self._serving is None or now - self._serving[0] > SERVING_CACHE_SECONDS:
+            with self.db.session() as session:
+                self._serving = (now, serving(session, stale_seconds=self.settings.queue.lease_seconds))
+        return self._serving[1]
 
 
 async def get_services(request: Request) -> Services:

@@ -52,6 +52,8 @@ class VideoPublic(Wire):
                                               "(ai_generated, c2pa_signed, watermark_id, visible_mark, ai_generated_audio).")
     notes: list[str] = Field(default_factory=list, description="Azur: what the user should know about how the "
                              "video was made (e.g. the part of a long prompt the model could not read).")
+    queue_reason: str | None = Field(None, description="Azur: why a queued video does not start, when no "
+                                     "running worker serves its model.")
 
 
 class VideoList(Wire):
@@ -92,6 +94,8 @@ class ModelPublic(Wire):
     object: Literal["model"] = "model"
     created: int
     owned_by: str
+    ready: bool = Field(description="Azur: a running worker serves this model now; jobs of a model no worker "
+                                    "serves wait queued (see the video's queue_reason).")
 
 
 class ModelList(Wire):

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from azur.cli import audit, generate, keys, models, plans, serve, train, users, verify, webhooks, worker
+from azur.cli import audit, generate, keys, models, plans, serve, train, users, verify, webhooks, worker, workers
 
 app = typer.Typer(
     name="azur",
@@ -30,6 +30,7 @@ generate.register(app)
 verify.register(app)
 serve.register(app)
 worker.register(app)
+workers.register(app)
 users.register(app)
 keys.register(app)
 models.register(app)

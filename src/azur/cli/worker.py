@@ -22,10 +22,14 @@ def worker(
     """Take jobs from the queue and make their videos until interrupted (SIGTERM or Ctrl+C gives the running
     job back to the queue at once; a second signal exits without waiting).
 
-    A GPU machine with the weights of a model is a worker for it: point AZUR_DATABASE_URL and the storage
-    at the server's, and run `azur worker --model NAME`."""
+    A GPU machine with the weights of a model is a worker for it: point AZUR_DATABASE_URL and
+    AZUR_STORAGE_URL at the server's, give it the installation's signing key (AZUR_PROVENANCE__KEY_FILE and
+    AZUR_PROVENANCE__CERT_FILE), and run `azur worker --model NAME`. It takes only jobs of those models."""
+    from azur.cli.common import UserError
     from azur.config import get_settings
     from azur.jobs.worker import run_worker
+    from azur.provenance.c2pa import SigningKeyError
+    from azur.provenance.identity import ForeignSigningKey
 
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -34,4 +38,7 @@ def worker(
         from azur.webhooks.delivery import start_delivery_thread
 
         start_delivery_thread(open_database(settings.resolved_database_url), settings)
-    run_worker(settings, models=list(model) or None, metrics_port=metrics_port)
+    try:
+        run_worker(settings, models=list(model) or None, metrics_port=metrics_port)
+    except (ForeignSigningKey, SigningKeyError) as exc:
+        raise UserError(str(exc)) from None

@@ -308,3 +308,47 @@ class WebhookDelivery(Base):
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at", "id"),
     )
+
+
+class InstalledModel(Base):
+    """One entry of the model catalog (``azur models add``), shared by every machine of a fleet. ``spec`` is
+    :meth:`azur.engine.catalog.ModelSpec.to_json` (family, folder, options), read back with ``from_json``."""
+
+    __tablename__ = "installed_models"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family: Mapped[str] = mapped_column(String(40))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[float] = mapped_column(Double)
+
+
+class WorkerRecord(Base):
+    """A running worker, on any machine: written at start, refreshed by its heartbeat (``last_seen``). A
+    worker whose heartbeat stopped (killed, machine gone) is not live; ``azur workers list`` shows it until
+    it is forgotten. See :mod:`azur.jobs.fleet`."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid:random, the lease owner's name
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    models: Mapped[list[str] | None] = mapped_column(JSON, default=None)  # what it serves (None: any model)
+    gpus: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)  # [{"name", "memory_gb"}]
+    current_video_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    started_at: Mapped[float] = mapped_column(Double)
+    last_seen: Mapped[float] = mapped_column(Double)
+    stopped_at: Mapped[float | None] = mapped_column(Double, default=None)  # a clean stop; None while running
+
+    __table_args__ = (Index("ix_workers_last_seen", "last_seen"),)
+
+
+class InstallationRecord(Base):
+    """The installation's identity, one row (``id = 1``): every machine signs and watermarks as this
+    installation. Only public material lives here; the signing key reaches workers as a secret."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[str] = mapped_column(String(32))  # 32 hex digits, in manifests and the watermark
+    ca_cert_pem: Mapped[str | None] = mapped_column(Text, default=None)  # trust anchor of its signatures
+    created_at: Mapped[float] = mapped_column(Double)

@@ -199,9 +199,9 @@ def _sync_catalog() -> None:
     a model added by another process (the CLI, the API) is seen without a restart."""
     from functools import partial
 
-    from azur.engine.catalog import open_catalog
+    from azur.engine.catalog import installed_specs
 
-    specs = {spec.name: spec for spec in open_catalog().list()}
+    specs = {spec.name: spec for spec in installed_specs()}
     with _lock:
         for name, old in list(_catalog_specs.items()):
             if specs.get(name) != old:

@@ -1,9 +1,8 @@
 """The catalog of installed open-weight models: which names exist, their family, folder and options.
 
-The API server, the CLI and every GPU worker must agree on it, so it lives in one shared place. For now
-that is a JSON file, ``$AZUR_HOME/models.json``, rewritten atomically (a temporary file renamed over the
-old one) so a reader never sees half a file; :class:`ModelCatalog` is the small interface a database-backed
-catalog will implement later, with the same validation (:func:`validate_spec`).
+The API server, the CLI and every GPU worker must agree on it, so it lives in the database they share
+(table ``installed_models``; :class:`DatabaseModelCatalog`). Earlier versions kept a JSON file per data
+directory, ``$AZUR_HOME/models.json``: it is imported once (:func:`import_json_catalog`) and renamed.
 
 A model is added from a local diffusers folder (``save_pretrained`` layout: ``model_index.json`` plus one
 sub-folder per component). Nothing is ever downloaded: the folder must already hold the weights. A model of
@@ -16,16 +15,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from sqlalchemy import delete, select
 
 from azur.config import ModelOptions, RemoteEngineOptions, Settings
+from azur.db.session import Database
 
 # The diffusers pipeline classes each family accepts, read from ``_class_name`` in model_index.json.
 FAMILY_PIPELINES: dict[str, tuple[str, ...]] = {
@@ -35,6 +36,7 @@ FAMILY_PIPELINES: dict[str, tuple[str, ...]] = {
 }
 REMOTE_FAMILY = "openai-videos"  # a remote OpenAI-style video server, not a local folder
 FAMILIES = (*FAMILY_PIPELINES, REMOTE_FAMILY)
+LEGACY_FILE = "models.json"  # the catalog file of earlier versions, imported once
 RESERVED_NAMES = ("azur-tiny",)  # built-in backends; a catalog entry may not shadow them
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -198,74 +200,114 @@ def validate_remote_spec(spec: ModelSpec) -> ModelSpec:
                      api_key=spec.api_key or None, remote_model=spec.remote_model or None)
 
 
-class JsonModelCatalog:
-    """The catalog as one JSON file: ``{"models": [ModelSpec.to_json(), ...]}``, written atomically."""
+class DatabaseModelCatalog:
+    """The catalog as rows of ``installed_models`` in Azur's database, which every machine of a fleet
+    shares (the API, the CLI, GPU workers elsewhere). Each change is one short transaction."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-
-    def _read(self) -> dict[str, ModelSpec]:
-        try:
-            data = json.loads(self.path.read_text())
-        except FileNotFoundError:
-            return {}
-        except ValueError as exc:
-            raise InvalidModel(f"The model catalog {self.path} is not valid JSON ({exc}); fix or delete it.") from None
-        return {entry["name"]: ModelSpec.from_json(entry) for entry in data.get("models", [])}
-
-    def _write(self, specs: dict[str, ModelSpec]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"models": [specs[name].to_json() for name in sorted(specs)]}
-        fd, tmp = tempfile.mkstemp(prefix=".models.", suffix=".json", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(payload, f, indent=2)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)  # atomic on POSIX and Windows: readers see the old or the new file
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def add(self, spec: ModelSpec, *, replace: bool = False) -> ModelSpec:
+        from azur.db.models import InstalledModel
+
         spec = validate_spec(spec)
-        with self._lock:
-            specs = self._read()
-            if spec.name in specs and not replace:
+        with self.db.session() as session:
+            row = session.get(InstalledModel, spec.name, with_for_update=True)
+            if row is not None and not replace:
                 raise InvalidModel(
                     f"A model named '{spec.name}' is already installed "
-                    f"({specs[spec.name].path or specs[spec.name].url}); "
+                    f"({row.spec.get('path') or row.spec.get('url')}); "
                     "remove it first or use --replace."
                 )
-            specs[spec.name] = spec
-            self._write(specs)
+            if row is None:
+                session.add(InstalledModel(name=spec.name, family=spec.family, spec=spec.to_json(),
+                                           updated_at=time.time()))
+            else:
+                row.family, row.spec, row.updated_at = spec.family, spec.to_json(), time.time()
         return spec
 
     def list(self) -> list[ModelSpec]:
-        specs = self._read()
-        return [specs[name] for name in sorted(specs)]
+        from azur.db.models import InstalledModel
+
+        with self.db.session() as session:
+            rows = session.scalars(select(InstalledModel).order_by(InstalledModel.name)).all()
+            return [ModelSpec.from_json(row.spec) for row in rows]
 
     def get(self, name: str) -> ModelSpec | None:
-        return self._read().get(name)
+        from azur.db.models import InstalledModel
+
+        with self.db.session() as session:
+            row = session.get(InstalledModel, name)
+            return None if row is None else ModelSpec.from_json(row.spec)
 
     def remove(self, name: str) -> bool:
-        with self._lock:
-            specs = self._read()
-            if specs.pop(name, None) is None:
-                return False
-            self._write(specs)
-        return True
+        from azur.db.models import InstalledModel
+
+        with self.db.session() as session:
+            return session.execute(delete(InstalledModel).where(InstalledModel.name == name)).rowcount == 1
+
+
+def import_json_catalog(path: Path, catalog: DatabaseModelCatalog) -> int:
+    """Move the entries of a JSON catalog file (``$AZUR_HOME/models.json``, where Azur kept models before
+    they moved to the database) into ``catalog``, once: the file is then renamed ``models.json.imported``.
+    A name already in the database keeps its row. Returns how many entries were added."""
+    from azur.db.models import InstalledModel
+
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return 0
+    except ValueError as exc:
+        raise InvalidModel(f"The model catalog {path} is not valid JSON ({exc}); fix or delete it.") from None
+    added = 0
+    with catalog.db.session() as session:
+        for entry in data.get("models", []):
+            spec = ModelSpec.from_json(entry)  # as recorded then: its folder may be on another machine now
+            if session.get(InstalledModel, spec.name) is None:
+                session.add(InstalledModel(name=spec.name, family=spec.family, spec=spec.to_json(),
+                                           updated_at=time.time()))
+                added += 1
+    os.replace(path, path.with_name(path.name + ".imported"))
+    return added
+
+
+_databases: dict[str, Database] = {}
+_databases_lock = threading.Lock()
 
 
 def open_catalog(settings: Settings | None = None) -> ModelCatalog:
-    """The catalog the configured Azur home uses (today: ``$AZUR_HOME/models.json``)."""
+    """The catalog in the configured database; a ``models.json`` left in ``$AZUR_HOME`` is imported first."""
+    from azur.db.session import open_database
+
     if settings is None:
         from azur.config import get_settings
 
         settings = get_settings()
-    return JsonModelCatalog(settings.home / "models.json")
+    url = settings.resolved_database_url
+    with _databases_lock:  # one engine per database and process (the registry asks on every look-up)
+        if url not in _databases:
+            _databases[url] = open_database(url)
+        catalog = DatabaseModelCatalog(_databases[url])
+    legacy = settings.home / LEGACY_FILE
+    if legacy.is_file():
+        import_json_catalog(legacy, catalog)
+    return catalog
+
+
+def installed_specs(settings: Settings | None = None) -> list[ModelSpec]:
+    """Every installed model, for the backend registry. A SQLite database that does not exist yet holds
+    none: it is not made just to be read (``azur generate`` on a fresh machine stays database-free)."""
+    from sqlalchemy.engine import make_url
+
+    if settings is None:
+        from azur.config import get_settings
+
+        settings = get_settings()
+    url = make_url(settings.resolved_database_url)
+    if (url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:"
+            and not Path(url.database).exists() and not (settings.home / LEGACY_FILE).is_file()):
+        return []
+    return open_catalog(settings).list()
 
 
 def effective_options(spec: ModelSpec, settings: Settings | None = None) -> ModelOptions:

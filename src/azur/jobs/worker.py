@@ -27,6 +27,7 @@ from pathlib import Path
 from azur.config import Settings
 from azur.db.models import Video
 from azur.db.session import Database
+from azur.jobs.fleet import WorkerRegistry
 from azur.jobs.queue import FAILED, ClaimedJob, DatabaseQueue, JobQueue
 from azur.logs import configure_logging, job_context
 from azur.safety.guard import SafetyGuard
@@ -52,13 +53,15 @@ class Worker:
     """Runs jobs from ``queue`` one at a time. ``stop`` ends the loop (a running job is given back)."""
 
     def __init__(self, settings: Settings, queue: JobQueue, storage: Storage, *, worker_id: str | None = None,
-                 guard: SafetyGuard | None = None, models: list[str] | None = None) -> None:
+                 guard: SafetyGuard | None = None, models: list[str] | None = None,
+                 registry: WorkerRegistry | None = None) -> None:
         self.settings = settings
         self.queue = queue
         self.storage = storage
         self.guard = guard  # output moderation; None runs without (tests of the queue alone)
         self.models = models or None  # run only jobs of these models (None: any)
         self.worker_id = worker_id or new_worker_id()
+        self.registry = registry  # this worker's row in `workers` (azur workers list, models ready now)
         self.stop = threading.Event()
 
     def run(self, *, parent_pid: int | None = None) -> None:
@@ -78,6 +81,8 @@ class Worker:
 
     def run_once(self) -> bool:
         """Claim and run one job; False when there was none."""
+        if self.registry is not None:
+            self.registry.beat(None)  # idle and alive (written at most every heartbeat_seconds)
         job = self.queue.claim(self.worker_id, self.models)
         if job is None:
             return False
@@ -99,6 +104,8 @@ class Worker:
             return
         metrics = worker_metrics()
         log.info("job %s: attempt %d (%s)", job.video_id, job.attempt, video.kind)
+        if self.registry is not None:
+            self.registry.beat(job.video_id)
         lost = threading.Event()
         beating = threading.Event()
         beat = threading.Thread(target=contextvars.copy_context().run, args=(self._heartbeat, job, lost, beating),
@@ -233,6 +240,8 @@ class Worker:
 
         while not done.wait(self.settings.queue.heartbeat_seconds):
             worker_metrics().record_gpu_memory()
+            if self.registry is not None:
+                self.registry.beat(job.video_id)
             try:
                 if not self.queue.heartbeat(job):
                     lost.set()
@@ -296,14 +305,20 @@ def run_worker(settings: Settings, *, parent_pid: int | None = None, install_sig
     worker_metrics()
     if metrics_port is not None:
         serve_worker_metrics(metrics_port)
+    from azur.provenance.identity import check_signing_key, shared_installation
+
     db = Database(settings.resolved_database_url)
     db.migrate()
+    # Sign and watermark as the fleet's installation, or not at all (a foreign key raises here, before jobs).
+    check_signing_key(settings, shared_installation(settings, db), db)
     for name in models or []:
         from azur.engine.backend import get_backend
 
         get_backend(name)
+    worker_id = new_worker_id()
+    registry = WorkerRegistry(db, worker_id, models, every=settings.queue.heartbeat_seconds)
     worker = Worker(settings, DatabaseQueue(db, settings.queue), make_storage(settings), guard=SafetyGuard(settings, db),
-                    models=models)
+                    models=models, worker_id=worker_id, registry=registry)
     if install_signals:
         def on_signal(signum: int, frame: object) -> None:  # noqa: ARG001
             if worker.stop.is_set():
@@ -313,9 +328,11 @@ def run_worker(settings: Settings, *, parent_pid: int | None = None, install_sig
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, on_signal)
+    registry.start()
     try:
         worker.run(parent_pid=parent_pid)
     finally:
+        registry.stop()
         db.dispose()
 
 

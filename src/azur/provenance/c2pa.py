@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 import azur
+from azur.config import ProvenanceSettings
 from azur.provenance.identity import Installation
 
 SIDECAR_SUFFIX = ".c2pa"
@@ -37,21 +38,66 @@ _LEAF_FILES = ("signer.key.pem", "signer.chain.pem")
 
 @dataclass(frozen=True)
 class Credentials:
-    """Paths of this installation's signing material."""
+    """This installation's signing material."""
 
-    key: Path  # the leaf's private key (PEM)
-    chain: Path  # leaf certificate then CA certificate (PEM)
-    ca_cert: Path  # the CA certificate alone: the trust anchor for "signed by this installation"
+    key_pem: bytes  # the leaf's private key (PEM)
+    chain_pem: bytes  # leaf certificate then CA certificate (PEM)
+
+    @property
+    def anchor_pem(self) -> str:
+        """The last certificate of the chain (the CA): the trust anchor for "signed by this installation"."""
+        return x509.load_pem_x509_certificates(self.chain_pem)[-1].public_bytes(serialization.Encoding.PEM).decode()
 
 
-def ensure_credentials(installation: Installation) -> Credentials:
-    """This installation's signing key and certificate chain, made on first use."""
+class SigningKeyError(ValueError):
+    """The configured signing key or chain cannot be used; the message says which setting is wrong."""
+
+
+def configured_credentials(provenance: ProvenanceSettings) -> Credentials | None:
+    """The signing key and chain given as a secret (``provenance.key_file``/``cert_file`` or
+    ``key_pem``/``cert_pem``), checked to belong together; None when none is set."""
+    key = provenance.key_pem.get_secret_value().encode() if provenance.key_pem else None
+    chain = provenance.cert_pem.encode() if provenance.cert_pem else None
+    try:
+        key = key or (provenance.key_file.read_bytes() if provenance.key_file else None)
+        chain = chain or (provenance.cert_file.read_bytes() if provenance.cert_file else None)
+    except OSError as exc:
+        raise SigningKeyError(f"Cannot read the signing secret {exc.filename}: {exc.strerror}.") from None
+    if key is None and chain is None:
+        return None
+    if key is None or chain is None:
+        raise SigningKeyError("Set both the signing key (provenance.key_file or key_pem) and its certificate "
+                              "chain (provenance.cert_file or cert_pem), or neither.")
+    try:
+        private = serialization.load_pem_private_key(key, password=None)
+        leaf = x509.load_pem_x509_certificates(chain)[0]
+    except ValueError as exc:
+        raise SigningKeyError(f"The signing key or certificate chain is not valid PEM ({exc}).") from None
+    if leaf.public_key().public_numbers() != private.public_key().public_numbers():  # type: ignore[union-attr]
+        raise SigningKeyError("The signing key does not match the first certificate of the chain.")
+    return Credentials(key_pem=key, chain_pem=chain)
+
+
+def ensure_credentials(installation: Installation, provenance: ProvenanceSettings | None = None) -> Credentials:
+    """This installation's signing key and certificate chain: the configured secret when there is one, else
+    the files under ``$home/provenance/``, made on first use."""
+    configured = configured_credentials(provenance) if provenance is not None else None
+    if configured is not None:
+        return configured
     folder = installation.folder
     ca_key_path, ca_cert_path = (folder / name for name in _CA_FILES)
     key_path, chain_path = (folder / name for name in _LEAF_FILES)
-    if not (ca_cert_path.is_file() and key_path.is_file() and chain_path.is_file()):
+    if not (key_path.is_file() and chain_path.is_file()):
         _make_pki(installation, ca_key_path, ca_cert_path, key_path, chain_path)
-    return Credentials(key=key_path, chain=chain_path, ca_cert=ca_cert_path)
+    return Credentials(key_pem=key_path.read_bytes(), chain_pem=chain_path.read_bytes())
+
+
+def local_credentials(installation: Installation) -> Credentials | None:
+    """The signing files under ``$home/provenance/``, or None when this machine has none."""
+    key_path, chain_path = (installation.folder / name for name in _LEAF_FILES)
+    if not (key_path.is_file() and chain_path.is_file()):
+        return None
+    return Credentials(key_pem=key_path.read_bytes(), chain_pem=chain_path.read_bytes())
 
 
 def _make_pki(installation: Installation, ca_key_path: Path, ca_cert_path: Path, key_path: Path, chain_path: Path) -> None:
@@ -180,8 +226,8 @@ def manifest_definition(info: GenerationInfo, *, file_sha256: str | None = None)
 def _signer(credentials: Credentials) -> c2pa.Signer:
     info = c2pa.C2paSignerInfo(
         alg=b"es256",
-        sign_cert=credentials.chain.read_bytes(),
-        private_key=credentials.key.read_bytes(),
+        sign_cert=credentials.chain_pem,
+        private_key=credentials.key_pem,
         ta_url=None,
     )
     return c2pa.Signer.from_info(info)

@@ -53,6 +53,19 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def stat(self, key: str) -> StoredFile:
+        """The stored file's size and time. Raises :class:`MissingFile`."""
+        ...
+
+    def open_range(self, key: str, start: int, end: int) -> BinaryIO:
+        """Bytes ``start`` to ``end`` (inclusive) of the stored file, for HTTP Range. Raises :class:`MissingFile`."""
+        ...
+
+    def presigned_url(self, key: str, *, seconds: int, filename: str, content_type: str) -> str | None:
+        """A URL that serves the file for ``seconds`` without credentials, or None when the storage has none
+        (a local directory)."""
+        ...
+
     def delete(self, key: str) -> None:
         """Remove one file (a missing one is fine). Raises :class:`StorageError` when it stays."""
         ...

@@ -7,6 +7,7 @@ never sees half a file.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 import tempfile
@@ -75,6 +76,21 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def stat(self, key: str) -> StoredFile:
+        try:
+            info = self._path(key).stat()
+        except FileNotFoundError:
+            raise MissingFile(key) from None
+        return StoredFile(key, info.st_mtime, info.st_size)
+
+    def open_range(self, key: str, start: int, end: int) -> BinaryIO:
+        data = self.open(key)
+        data.seek(start)
+        return _Bounded(data, end - start + 1)
+
+    def presigned_url(self, key: str, *, seconds: int, filename: str, content_type: str) -> str | None:
+        return None
+
     def delete(self, key: str) -> None:
         path = self._path(key)
         try:
@@ -121,3 +137,23 @@ class LocalStorage:
                 except FileNotFoundError:  # removed meanwhile
                     continue
                 yield StoredFile(self._key(path), info.st_mtime, info.st_size)
+
+
+class _Bounded(io.RawIOBase):
+    """At most ``remaining`` bytes of an open file, read in chunks (a Range of a large video)."""
+
+    def __init__(self, source: BinaryIO, remaining: int) -> None:
+        self.source, self.remaining = source, remaining
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.remaining if size < 0 else min(size, self.remaining)
+        data = self.source.read(size)
+        self.remaining -= len(data)
+        return data
+
+    def close(self) -> None:
+        self.source.close()
+        super().close()

@@ -16,12 +16,15 @@ def _models(services: ServicesDep) -> list[ModelPublic]:
     from azur.engine.backend import backend_names
 
     created = int(services.started_at)
-    return [ModelPublic(id=name, created=created, owned_by="azur") for name in backend_names()]
+    now_serving = services.serving()
+    return [ModelPublic(id=name, created=created, owned_by="azur", ready=now_serving.serves(name))
+            for name in backend_names()]
 
 
 @router.get("")
 def list_models(services: ServicesDep) -> ModelList:
-    """Registered models; ``sora-2`` and ``sora-2-pro`` are accepted as names of the default one."""
+    """Registered models, each ``ready`` when a running worker serves it; ``sora-2`` and ``sora-2-pro`` are
+    accepted as names of the default one."""
     return ModelList(data=_models(services))
 
 

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy import and_, or_, select
 
 from azur.api import audio_option
 from azur.api import video_inputs as inputs
 from azur.api.body import body_dependency, body_openapi
 from azur.api.deps import CurrentUser, OwnedVideo, ServicesDep, SessionDep, find_owned_video, get_current_user
+from azur.api.downloads import stored_file_response
 from azur.api.errors import (
     ApiError,
     bad_request,
@@ -44,7 +44,8 @@ from azur.api.schemas import (
     VideoRemixBody,
 )
 from azur.db.models import User, Video, VideoKind, VideoStatus
-from azur.storage.base import MissingFile, StorageError, video_prefix
+from azur.jobs.fleet import Serving, queue_reason
+from azur.storage.base import StorageError, video_prefix
 
 if TYPE_CHECKING:
     import numpy as np
@@ -71,8 +72,9 @@ EditBody = Annotated[VideoEditBody, Depends(body_dependency(VideoEditBody))]
 RemixBody = Annotated[VideoRemixBody, Depends(body_dependency(VideoRemixBody))]
 
 
-def public(video: Video) -> VideoPublic:
-    """A video row as ``openai.types.Video``."""
+def public(video: Video, serving: Serving | None = None) -> VideoPublic:
+    """A video row as ``openai.types.Video``; with ``serving`` (what running workers serve), a queued video
+    whose model nobody serves says so in ``queue_reason``."""
     failed = video.status == VideoStatus.failed.value
     seconds = int(video.seconds) if float(video.seconds).is_integer() else video.seconds
     return VideoPublic(
@@ -93,13 +95,15 @@ def public(video: Video) -> VideoPublic:
         error=VideoError(code=video.error_code or "generation_failed",
                          message=client_text(video.error_message or "Failed."))
         if failed else None,
+        queue_reason=queue_reason(video.model, serving)
+        if serving is not None and video.status == VideoStatus.queued.value else None,
     )
 
 
 def answer(video: Video, response: Response, services: ServicesDep) -> VideoPublic:
     if video.status in (VideoStatus.queued.value, VideoStatus.in_progress.value):
         response.headers["openai-poll-after-ms"] = str(services.settings.server.poll_after_ms)
-    return public(video)
+    return public(video, services.serving() if video.status == VideoStatus.queued.value else None)
 
 
 # Called with the accepted video before its transaction commits: a caller's own rows and changes (a batch's
@@ -212,7 +216,8 @@ def list_videos(
     else:
         query = query.order_by(Video.created_at, Video.id)
     rows = list(session.scalars(query.limit(limit + 1)))
-    page = [public(v) for v in rows[:limit]]
+    now_serving = services.serving() if any(v.status == VideoStatus.queued.value for v in rows) else None
+    page = [public(v, now_serving) for v in rows[:limit]]
     return VideoList(data=page, first_id=page[0].id if page else None, last_id=page[-1].id if page else None,
                      has_more=len(rows) > limit)
 
@@ -336,29 +341,18 @@ def download_content(
                        Query(description="video (MP4), thumbnail (WebP) or spritesheet (JPEG).")] = "video",
 ) -> Response:
     """Download the finished video, its thumbnail or its spritesheet. ``HEAD`` answers the same status and
-    headers (type, length) without the body."""
+    headers (type, length) without the body; a ``Range`` request gets its bytes (206)."""
     if video.expires_at is not None and video.expires_at < time.time():
         raise gone(f"Video '{video.id}' expired on {time.strftime('%Y-%m-%d', time.gmtime(video.expires_at))}; "
                    "its files were deleted under the retention policy.")
     if video.status != VideoStatus.completed.value or not video.files:
         raise not_ready(f"Video '{video.id}' is {video.status}; its content is available once it is completed.")
     key = video.files.get(variant)
-    storage = services.storage
-    filename = f"{video.id}.{EXTENSIONS[variant]}"
-    headers = {"Content-Disposition": f'inline; filename="{filename}"'}
-    path = storage.local_path(key) if key else None
-    if path is not None:
-        if not path.is_file():
-            raise not_found(f"The {variant} of video '{video.id}' is no longer stored.")
-        return FileResponse(path, media_type=CONTENT_TYPES[variant], headers=headers)
-    try:
-        stream = storage.open(key)
-    except MissingFile:
-        raise not_found(f"The {variant} of video '{video.id}' is no longer stored.") from None
-    if request.method == "HEAD":  # FileResponse sends no body to HEAD by itself; a stream must not be read
-        stream.close()
-        return Response(media_type=CONTENT_TYPES[variant], headers=headers)
-    return StreamingResponse(stream, media_type=CONTENT_TYPES[variant], headers=headers)
+    missing = f"The {variant} of video '{video.id}' is no longer stored."
+    if not key:
+        raise not_found(missing)
+    return stored_file_response(request, services.settings, services.storage, key, media_type=CONTENT_TYPES[variant],
+                                filename=f"{video.id}.{EXTENSIONS[variant]}", missing=missing)
 
 
 @router.post("/{video_id}/remix", openapi_extra=body_openapi(VideoRemixBody))

@@ -1,13 +1,13 @@
 """webhooks: endpoints users register, and the outbox of deliveries (also the delivery log)
 
-Revision ID: 0005_webhooks
-Revises: 0004
+Revision ID: 0006_webhooks
+Revises: 0005_files_batches
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_webhooks"
+revision = "0006_webhooks"
 down_revision = "0005_files_batches"
 branch_labels = None
 depends_on = None
