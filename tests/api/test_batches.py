@@ -7,14 +7,18 @@ import io
 import json
 import time
 
+import zipfile
+
 import av
+import httpx
 import openai
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from azur.batches.runner import BATCH_PRIORITY
-from azur.db.models import Video
+from azur.db.models import Batch, BatchRequest, UserFile, Video
 from azur.db.session import Database
+from tests.accounts.conftest import database_env
 from tests.conftest import AzurServer, assert_openai_error
 
 pytestmark = pytest.mark.slow
@@ -127,8 +131,9 @@ def test_ten_lines_two_invalid_complete_with_output_and_error_files(server, clie
     assert client.batches.list().data[0].id == batch.id
 
 
-def test_a_batch_survives_a_crash_of_the_server(tmp_path):
-    srv = AzurServer(tmp_path / "home", env=RUNNER_ENV).start()
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_batch_survives_a_crash_of_the_server(tmp_path, database):
+    srv = AzurServer(tmp_path / "home", env={**RUNNER_ENV, **database_env(database)}).start()
     try:
         client = srv.client(srv.add_user("crash"))
         upload = client.files.create(file=("r.jsonl", jsonl([create_line(f"c{i}", prompt=f"a blue ball {i}")
@@ -149,8 +154,9 @@ def test_a_batch_survives_a_crash_of_the_server(tmp_path):
         srv.stop()
 
 
-def test_cancel_stops_waiting_requests(server):
-    client = server.client(server.add_user("canceller"))
+def test_cancel_stops_waiting_requests_and_the_batch_is_exported_and_erased(server):
+    key = server.add_user("canceller")
+    client = server.client(key)
     lines = [create_line(f"k{i}", prompt=f"a green ball {i}") for i in range(4)]
     upload = client.files.create(file=("r.jsonl", jsonl(lines)), purpose="batch")
     batch = client.batches.create(input_file_id=upload.id, endpoint="/v1/videos", completion_window="24h")
@@ -169,6 +175,25 @@ def test_cancel_stops_waiting_requests(server):
     with pytest.raises(openai.ConflictError) as err:
         client.batches.cancel(batch.id)
     assert_openai_error(err.value, 409, code="batch_not_cancellable")
+
+    auth = {"Authorization": f"Bearer {key}"}
+    archive = zipfile.ZipFile(io.BytesIO(httpx.get(server.url + "/v1/me/export", headers=auth).content))
+    [exported] = json.loads(archive.read("batches.json"))
+    assert exported["id"] == batch.id and [r["custom_id"] for r in exported["requests"]] == ["k0", "k1", "k2", "k3"]
+    assert archive.read(f"uploads/{upload.id}/r.jsonl") == jsonl(lines)
+    assert httpx.delete(server.url + "/v1/me", headers=auth).status_code == 200
+    db = Database(f"sqlite:///{server.home / 'azur.db'}")
+    try:
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Batch)
+                                  .where(Batch.id == batch.id)) == 0
+            assert session.scalar(select(func.count()).select_from(BatchRequest)
+                                  .where(BatchRequest.batch_id == batch.id)) == 0
+            assert session.scalar(select(func.count()).select_from(UserFile)
+                                  .where(UserFile.id.in_([upload.id, done.error_file_id]))) == 0
+    finally:
+        db.dispose()
+    assert not (server.home / "files" / "files" / upload.id).exists()
 
 
 def test_a_malformed_file_fails_the_batch_and_bad_requests_are_refused(server, client):
