@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import time
 
 import zipfile
@@ -19,7 +20,7 @@ from azur.batches.runner import BATCH_PRIORITY
 from azur.db.models import Batch, BatchRequest, UserFile, Video
 from azur.db.session import Database
 from tests.accounts.conftest import database_env
-from tests.conftest import AzurServer, assert_openai_error
+from tests.conftest import AZUR, AzurServer, assert_openai_error
 
 pytestmark = pytest.mark.slow
 
@@ -130,6 +131,12 @@ def test_ten_lines_two_invalid_complete_with_output_and_error_files(server, clie
         assert client.files.retrieve(file_id).purpose == "batch_output"
     assert client.batches.list().data[0].id == batch.id
 
+    shown = server.cli("batches", "show", batch.id)
+    assert "8 completed, 2 failed, 10 in all" in shown and "refused: moderation_blocked" in shown
+    assert f"{batch_video_ids[0]} completed" in shown
+    listed = server.cli("batches", "list", "--user", "alice")
+    assert batch.id in listed and "completed" in listed and "8/2/10" in listed
+
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_a_batch_survives_a_crash_of_the_server(tmp_path, database):
@@ -204,6 +211,9 @@ def test_a_malformed_file_fails_the_batch_and_bad_requests_are_refused(server, c
     failed, _ = wait_for(client, batch.id, ("failed", "completed"), timeout=60)
     assert failed.status == "failed" and failed.failed_at and failed.output_file_id is None
     assert [(e.code, e.line) for e in failed.errors.data] == [("invalid_json_line", 2), ("duplicate_custom_id", 3)]
+    assert "error (line 2): Line 2: The body is not valid JSON" in server.cli("batches", "show", batch.id)
+    unknown = subprocess.run([AZUR, "batches", "show", "batch_nope"], env=server.env, capture_output=True, text=True)
+    assert unknown.returncode == 2 and unknown.stderr.strip() == "azur: No batch found with id 'batch_nope'."
 
     image = client.files.create(file=("a.png", b"\x89PNG"), purpose="vision")
     with pytest.raises(openai.BadRequestError) as err:
