@@ -255,3 +255,34 @@ def test_remix_and_extension_lines(server):
     assert output["extend"]["seconds"] == "1" and output["extend"]["prompt"] == "the circle keeps going"
     [missing] = read_jsonl(client, done.error_file_id)
     assert missing["custom_id"] == "unknown" and missing["response"]["status_code"] == 404
+
+
+def test_past_its_window_a_batch_expires_and_its_waiting_requests_are_refunded(tmp_path):
+    srv = AzurServer(tmp_path / "home", workers=0, env=RUNNER_ENV).start()  # no worker: nothing runs
+    try:
+        key = srv.add_user("late", plan="plus")
+        client = srv.client(key)
+        upload = client.files.create(file=("r.jsonl", jsonl([create_line(f"e{i}", prompt=f"a red box {i}")
+                                                              for i in range(2)])), purpose="batch")
+        batch = client.batches.create(input_file_id=upload.id, endpoint="/v1/videos", completion_window="24h")
+        deadline = time.monotonic() + 60
+        while len(client.videos.list().data) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        usage = httpx.get(srv.url + "/v1/usage", headers={"Authorization": f"Bearer {key}"}).json()
+        assert usage["videos"]["used"] == 2
+        db = Database(f"sqlite:///{srv.home / 'azur.db'}")
+        try:
+            with db.session() as session:  # the 24 hours have passed
+                session.get(Batch, batch.id).expires_at = time.time() - 1
+        finally:
+            db.dispose()
+        done, _ = wait_for(client, batch.id, ("expired", "completed"), timeout=60)
+        assert done.status == "expired" and done.expired_at and done.output_file_id is None
+        assert (done.request_counts.completed, done.request_counts.failed) == (0, 2)
+        errors = read_jsonl(client, done.error_file_id)
+        assert [(e["custom_id"], e["error"]["code"]) for e in errors] == [("e0", "batch_expired"), ("e1", "batch_expired")]
+        assert client.videos.list().data == []
+        usage = httpx.get(srv.url + "/v1/usage", headers={"Authorization": f"Bearer {key}"}).json()
+        assert usage["videos"]["used"] == 0
+    finally:
+        srv.stop()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -55,6 +56,7 @@ COMPLETION_WINDOWS = {"24h": 24 * 3600}
 # A batch's videos wait in the relaxed tier: behind every plan's normal jobs, beside relaxed ones, oldest first.
 BATCH_PRIORITY = ledger.RELAXED_PRIORITY
 WAITING = (VideoStatus.queued.value, VideoStatus.in_progress.value)
+BATCH_ID = re.compile(r"^batch_[0-9a-f]{32}$")
 
 
 def new_batch_id() -> str:
@@ -84,7 +86,7 @@ def create_batch(session: Session, user: User, *, endpoint: str, input_file_id: 
 
 def get_user_batch(session: Session, user_id: int, batch_id: str) -> Batch:
     """The batch ``batch_id`` if ``user_id`` owns it; else 404 (another user's batch is not even named)."""
-    batch = session.get(Batch, batch_id) if len(batch_id) <= 64 else None
+    batch = session.get(Batch, batch_id) if BATCH_ID.match(batch_id) else None
     if batch is None or batch.user_id != user_id:
         shown = batch_id if len(batch_id) <= 64 else batch_id[:61] + "..."
         raise not_found(f"No batch found with id '{shown}'.")
