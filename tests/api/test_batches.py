@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import time
 
+import zipfile
+
 import av
+import httpx
 import openai
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from azur.batches.runner import BATCH_PRIORITY
-from azur.db.models import Video
+from azur.db.models import Batch, BatchRequest, UserFile, Video
 from azur.db.session import Database
-from tests.conftest import AzurServer, assert_openai_error
+from tests.accounts.conftest import database_env
+from tests.conftest import AZUR, AzurServer, assert_openai_error
 
 pytestmark = pytest.mark.slow
 
@@ -126,9 +131,16 @@ def test_ten_lines_two_invalid_complete_with_output_and_error_files(server, clie
         assert client.files.retrieve(file_id).purpose == "batch_output"
     assert client.batches.list().data[0].id == batch.id
 
+    shown = server.cli("batches", "show", batch.id)
+    assert "8 completed, 2 failed, 10 in all" in shown and "refused: moderation_blocked" in shown
+    assert f"{batch_video_ids[0]} completed" in shown
+    listed = server.cli("batches", "list", "--user", "alice")
+    assert batch.id in listed and "completed" in listed and "8/2/10" in listed
 
-def test_a_batch_survives_a_crash_of_the_server(tmp_path):
-    srv = AzurServer(tmp_path / "home", env=RUNNER_ENV).start()
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_batch_survives_a_crash_of_the_server(tmp_path, database):
+    srv = AzurServer(tmp_path / "home", env={**RUNNER_ENV, **database_env(database)}).start()
     try:
         client = srv.client(srv.add_user("crash"))
         upload = client.files.create(file=("r.jsonl", jsonl([create_line(f"c{i}", prompt=f"a blue ball {i}")
@@ -149,8 +161,9 @@ def test_a_batch_survives_a_crash_of_the_server(tmp_path):
         srv.stop()
 
 
-def test_cancel_stops_waiting_requests(server):
-    client = server.client(server.add_user("canceller"))
+def test_cancel_stops_waiting_requests_and_the_batch_is_exported_and_erased(server):
+    key = server.add_user("canceller")
+    client = server.client(key)
     lines = [create_line(f"k{i}", prompt=f"a green ball {i}") for i in range(4)]
     upload = client.files.create(file=("r.jsonl", jsonl(lines)), purpose="batch")
     batch = client.batches.create(input_file_id=upload.id, endpoint="/v1/videos", completion_window="24h")
@@ -170,6 +183,25 @@ def test_cancel_stops_waiting_requests(server):
         client.batches.cancel(batch.id)
     assert_openai_error(err.value, 409, code="batch_not_cancellable")
 
+    auth = {"Authorization": f"Bearer {key}"}
+    archive = zipfile.ZipFile(io.BytesIO(httpx.get(server.url + "/v1/me/export", headers=auth).content))
+    [exported] = json.loads(archive.read("batches.json"))
+    assert exported["id"] == batch.id and [r["custom_id"] for r in exported["requests"]] == ["k0", "k1", "k2", "k3"]
+    assert archive.read(f"uploads/{upload.id}/r.jsonl") == jsonl(lines)
+    assert httpx.delete(server.url + "/v1/me", headers=auth).status_code == 200
+    db = Database(f"sqlite:///{server.home / 'azur.db'}")
+    try:
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Batch)
+                                  .where(Batch.id == batch.id)) == 0
+            assert session.scalar(select(func.count()).select_from(BatchRequest)
+                                  .where(BatchRequest.batch_id == batch.id)) == 0
+            assert session.scalar(select(func.count()).select_from(UserFile)
+                                  .where(UserFile.id.in_([upload.id, done.error_file_id]))) == 0
+    finally:
+        db.dispose()
+    assert not (server.home / "files" / "files" / upload.id).exists()
+
 
 def test_a_malformed_file_fails_the_batch_and_bad_requests_are_refused(server, client):
     text = (json.dumps(create_line("ok", prompt="a red ball")) + "\n{not json\n"
@@ -179,6 +211,9 @@ def test_a_malformed_file_fails_the_batch_and_bad_requests_are_refused(server, c
     failed, _ = wait_for(client, batch.id, ("failed", "completed"), timeout=60)
     assert failed.status == "failed" and failed.failed_at and failed.output_file_id is None
     assert [(e.code, e.line) for e in failed.errors.data] == [("invalid_json_line", 2), ("duplicate_custom_id", 3)]
+    assert "error (line 2): Line 2: The body is not valid JSON" in server.cli("batches", "show", batch.id)
+    unknown = subprocess.run([AZUR, "batches", "show", "batch_nope"], env=server.env, capture_output=True, text=True)
+    assert unknown.returncode == 2 and unknown.stderr.strip() == "azur: No batch found with id 'batch_nope'."
 
     image = client.files.create(file=("a.png", b"\x89PNG"), purpose="vision")
     with pytest.raises(openai.BadRequestError) as err:
@@ -220,3 +255,34 @@ def test_remix_and_extension_lines(server):
     assert output["extend"]["seconds"] == "1" and output["extend"]["prompt"] == "the circle keeps going"
     [missing] = read_jsonl(client, done.error_file_id)
     assert missing["custom_id"] == "unknown" and missing["response"]["status_code"] == 404
+
+
+def test_past_its_window_a_batch_expires_and_its_waiting_requests_are_refunded(tmp_path):
+    srv = AzurServer(tmp_path / "home", workers=0, env=RUNNER_ENV).start()  # no worker: nothing runs
+    try:
+        key = srv.add_user("late", plan="plus")
+        client = srv.client(key)
+        upload = client.files.create(file=("r.jsonl", jsonl([create_line(f"e{i}", prompt=f"a red box {i}")
+                                                              for i in range(2)])), purpose="batch")
+        batch = client.batches.create(input_file_id=upload.id, endpoint="/v1/videos", completion_window="24h")
+        deadline = time.monotonic() + 60
+        while len(client.videos.list().data) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        usage = httpx.get(srv.url + "/v1/usage", headers={"Authorization": f"Bearer {key}"}).json()
+        assert usage["videos"]["used"] == 2
+        db = Database(f"sqlite:///{srv.home / 'azur.db'}")
+        try:
+            with db.session() as session:  # the 24 hours have passed
+                session.get(Batch, batch.id).expires_at = time.time() - 1
+        finally:
+            db.dispose()
+        done, _ = wait_for(client, batch.id, ("expired", "completed"), timeout=60)
+        assert done.status == "expired" and done.expired_at and done.output_file_id is None
+        assert (done.request_counts.completed, done.request_counts.failed) == (0, 2)
+        errors = read_jsonl(client, done.error_file_id)
+        assert [(e["custom_id"], e["error"]["code"]) for e in errors] == [("e0", "batch_expired"), ("e1", "batch_expired")]
+        assert client.videos.list().data == []
+        usage = httpx.get(srv.url + "/v1/usage", headers={"Authorization": f"Bearer {key}"}).json()
+        assert usage["videos"]["used"] == 0
+    finally:
+        srv.stop()

@@ -28,7 +28,8 @@ def receiver():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, receiver):
     env = {"AZUR_OUTBOUND__ALLOWED_NETWORKS": '["127.0.0.0/8"]', "AZUR_OUTBOUND__ALLOWED_PORTS": f"[80, {receiver.port}]",
-           "AZUR_WEBHOOKS__POLL_SECONDS": "0.1", "AZUR_WEBHOOKS__RETRY_BASE_SECONDS": "0.2"}
+           "AZUR_WEBHOOKS__POLL_SECONDS": "0.1", "AZUR_WEBHOOKS__RETRY_BASE_SECONDS": "0.2",
+           "AZUR_BATCHES__POLL_SECONDS": "0.2"}
     srv = AzurServer(tmp_path_factory.mktemp("azur-home"), env=env).start()
     yield srv
     srv.stop()
@@ -146,3 +147,33 @@ def test_operators_add_list_and_remove_endpoints_from_the_cli(server, keys, rece
     refused = subprocess.run([AZUR, "webhooks", "add", "http://10.0.0.1/x", "--user", "bob"], env=server.env,
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "10.0.0.1" in refused.stderr
+
+
+def test_a_batch_end_is_announced_with_the_batch_events(server, keys, receiver):
+    client = server.client(keys["alice"])
+    endpoint = client.webhooks.create(url=receiver.url, name="batches", event_types=["batch.completed", "batch.failed"])
+    unwrap = openai.OpenAI(api_key="unused", webhook_secret=endpoint.signing_secret).webhooks.unwrap
+
+    def next_event(before: int):  # noqa: ANN202
+        for request in receiver.wait_for(before + 1, timeout=180)[before:]:
+            event = unwrap(request.body, request.headers)
+            if event.type.startswith("batch."):
+                return event
+        raise AssertionError("no batch event arrived")
+
+    before = len(receiver.received)
+    bad = client.files.create(file=("bad.jsonl", b"this is not JSON\n"), purpose="batch")
+    failed = client.batches.create(input_file_id=bad.id, endpoint="/v1/videos", completion_window="24h")
+    event = next_event(before)
+    assert (event.type, event.data.id) == ("batch.failed", failed.id)
+    assert client.batches.retrieve(failed.id).status == "failed"
+
+    before = len(receiver.received)
+    line = {"custom_id": "one", "method": "POST", "url": "/v1/videos",
+            "body": {"prompt": "a green square moving up", "seconds": "1", "size": "480x480"}}
+    good = client.files.create(file=("good.jsonl", (json.dumps(line) + "\n").encode()), purpose="batch")
+    done = client.batches.create(input_file_id=good.id, endpoint="/v1/videos", completion_window="24h")
+    event = next_event(before)
+    assert (event.type, event.data.id) == ("batch.completed", done.id)
+    finished = client.batches.retrieve(done.id)
+    assert finished.status == "completed" and finished.request_counts.completed == 1

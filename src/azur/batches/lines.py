@@ -92,9 +92,10 @@ def _parse_line(number: int, raw: str, endpoint: str, seen: dict[str, int]) -> B
         return InputError("invalid_request", f"Line {number} has unknown keys: {', '.join(unknown)}.",
                           line=number, param=unknown[0])
     custom_id, method, url, body = item["custom_id"], item["method"], item["url"], item["body"]
-    if not isinstance(custom_id, str) or not 0 < len(custom_id) <= MAX_CUSTOM_ID_CHARS:
+    if not isinstance(custom_id, str) or not 0 < len(custom_id) <= MAX_CUSTOM_ID_CHARS \
+            or not custom_id.isprintable():
         return InputError("invalid_request", f"Line {number}: custom_id must be a string of 1 to "
-                          f"{MAX_CUSTOM_ID_CHARS} characters.", line=number, param="custom_id")
+                          f"{MAX_CUSTOM_ID_CHARS} printable characters.", line=number, param="custom_id")
     if custom_id in seen:
         return InputError("duplicate_custom_id", f"Line {number} repeats the custom_id of line {seen[custom_id]}.",
                           line=number, param="custom_id")

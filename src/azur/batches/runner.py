@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -41,6 +42,7 @@ from azur.api.errors import ApiError, bad_request, not_found, storage_failed
 from azur.batches.lines import BatchLine, InputError, parse_input, remixed_video_id
 from azur.db.models import Batch, BatchRequest, User, UserFile, Video, VideoStatus
 from azur.storage.base import StorageError, video_prefix
+from azur.webhooks.events import emit
 
 if TYPE_CHECKING:
     from azur.api.deps import Services
@@ -55,6 +57,7 @@ COMPLETION_WINDOWS = {"24h": 24 * 3600}
 # A batch's videos wait in the relaxed tier: behind every plan's normal jobs, beside relaxed ones, oldest first.
 BATCH_PRIORITY = ledger.RELAXED_PRIORITY
 WAITING = (VideoStatus.queued.value, VideoStatus.in_progress.value)
+BATCH_ID = re.compile(r"^batch_[0-9a-f]{32}$")
 
 
 def new_batch_id() -> str:
@@ -84,7 +87,7 @@ def create_batch(session: Session, user: User, *, endpoint: str, input_file_id: 
 
 def get_user_batch(session: Session, user_id: int, batch_id: str) -> Batch:
     """The batch ``batch_id`` if ``user_id`` owns it; else 404 (another user's batch is not even named)."""
-    batch = session.get(Batch, batch_id) if len(batch_id) <= 64 else None
+    batch = session.get(Batch, batch_id) if BATCH_ID.match(batch_id) else None
     if batch is None or batch.user_id != user_id:
         shown = batch_id if len(batch_id) <= 64 else batch_id[:61] + "..."
         raise not_found(f"No batch found with id '{shown}'.")
@@ -344,7 +347,8 @@ def finish(services: Services, session: Session, batch: Batch, status: str, *,
         for row in stored:
             files.discard_bytes(services.storage, row.id)
         return False
-    # <- webhooks: emit the batch's end event here (same transaction as the final status).
+    # The batch's end event is written with its final status: both happen, or neither (see azur.webhooks).
+    emit(session, batch.user_id, f"batch.{status}", {"id": batch.id})
     session.commit()
     session.refresh(batch)
     log.info("batch %s %s", batch.id, status)

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from azur.cli import audit, generate, keys, models, plans, serve, train, users, verify, webhooks, worker, workers
+from azur.cli import audit, batches, generate, keys, models, plans, serve, train, users, verify, webhooks, worker, workers
 
 app = typer.Typer(
     name="azur",
@@ -36,6 +36,7 @@ keys.register(app)
 models.register(app)
 plans.register(app)
 audit.register(app)
+batches.register(app)
 train.register(app)
 webhooks.register(app)
 

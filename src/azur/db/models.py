@@ -242,7 +242,7 @@ class BatchRequest(Base):
 
     __tablename__ = "batch_requests"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "batch_req_" + uuid4 hex
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # "batch_req_" + uuid4 hex
     batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
     line: Mapped[int] = mapped_column(Integer)  # 1-based line number in the input file
     custom_id: Mapped[str] = mapped_column(String(512))

@@ -124,7 +124,7 @@ def list_files(
     after: Annotated[str | None, Query(description="The id of the last file of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=10000, description="Files per page, 1-10,000.")] = 10000,
     order: Annotated[Literal["asc", "desc"], Query(description="By creation time.")] = "desc",
-    purpose: Annotated[str | None, Query(max_length=40, description="Only files of this purpose.")] = None,
+    purpose: Annotated[Purpose | None, Query(description="Only files of this purpose.")] = None,
 ) -> FileList:
     """The caller's files, newest first by default."""
     try:

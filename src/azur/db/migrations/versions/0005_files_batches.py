@@ -48,7 +48,7 @@ def upgrade() -> None:
     op.create_index("ix_batches_status", "batches", ["status"])
     op.create_table(
         "batch_requests",
-        sa.Column("id", sa.String(40), primary_key=True),
+        sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("batch_id", sa.String(40), sa.ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
         sa.Column("line", sa.Integer(), nullable=False),
         sa.Column("custom_id", sa.String(512), nullable=False),
