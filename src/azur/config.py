@@ -184,6 +184,7 @@ class ModelOptions(BaseModel):
     guidance: float | None = Field(None, ge=0.0, le=30.0)  # classifier-free guidance scale (1: off)
     negative_prompt: str | None = None
     distilled: bool | None = None  # a few-step distilled checkpoint: 8 steps, guidance 1 unless set
+    shift: float | None = Field(None, gt=0.0, le=50.0)  # flow-matching timestep shift (the scheduler's)
     decode_timestep: float | None = None  # LTX 0.9.1+ VAE decode noise (0.05 recommended there)
     decode_noise_scale: float | None = None  # LTX 0.9.1+ (0.025 recommended there)
     max_sequence_length: int | None = Field(None, ge=8, le=1024)  # prompt tokens the text encoder reads

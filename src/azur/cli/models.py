@@ -3,11 +3,14 @@
     azur models add wan-1.3b --family wan --path ~/models/Wan2.1-T2V-1.3B-Diffusers
     azur models add ltx-distilled --family ltx --path ~/models/LTX-Video-0.9.7-distilled \\
         --option distilled=true --option decode_timestep=0.05
+    azur models pull wan2.1-1.3b                        # a known-good checkpoint by its one-word name
+    azur models pull Wan-AI/Wan2.2-TI2V-5B-Diffusers --name wan-5b --revision main
     azur models list
     azur models remove wan-1.3b
 
-Nothing is downloaded: the folder must already hold the weights (``huggingface-cli download`` or
-``save_pretrained``). The catalog is shared by the CLI, the API server and workers through Azur's home.
+``add`` downloads nothing: the folder must already hold the weights. ``pull`` downloads a diffusers
+repository from the Hugging Face Hub into huggingface_hub's cache first (see :mod:`azur.engine.hub`). The
+catalog is shared by the CLI, the API server and workers through Azur's home.
 """
 
 from __future__ import annotations
@@ -57,6 +60,100 @@ def add(
         raise UserError(str(exc)) from None
     set_options = ", ".join(f"{k}={v}" for k, v in spec.options.items()) or "family defaults"
     console.print(f"[green]added[/] {spec.name} — {spec.family} ({spec.pipeline_class}) from {spec.path}; {set_options}")
+
+
+@models_app.command("pull")
+def pull(
+    ref: str = typer.Argument(..., help="A known model's one-word name (azur models known) or a Hub repo id."),
+    revision: str = typer.Option(None, "--revision", "-r", help="A branch, tag or commit (default: main)."),
+    name: str = typer.Option(None, "--name", "-n", help="The installed model's name (default: derived)."),
+    option: list[str] = typer.Option([], "--option", "-o", help="KEY=VALUE model option; repeatable."),
+    accept_licence: bool = typer.Option(
+        False, "--accept-licence", help="Go on although the licence excludes the EU or limits commercial use."
+    ),
+    cache_dir: Path = typer.Option(None, "--cache-dir", help="Download here instead of the Hugging Face cache."),
+    replace: bool = typer.Option(False, "--replace", help="Replace a model of the same name."),
+) -> None:
+    """Download a diffusers model from the Hugging Face Hub and install it.
+
+    Checks the licence and the free disk space first; a pull that stops part-way keeps the files that
+    finished, so running it again fetches only the rest. HF_TOKEN, HF_ENDPOINT, HF_HOME / HF_HUB_CACHE
+    and HF_HUB_OFFLINE apply as for any Hugging Face tool."""
+    from azur.engine import hub
+    from azur.engine.catalog import InvalidModel, ModelSpec, family_for_pipeline, open_catalog, read_model_index
+    from azur.engine.known_models import LICENCES, known_model
+
+    known = known_model(ref)
+    if known is None and "/" not in ref:
+        from azur.engine.known_models import KNOWN_MODELS
+
+        raise UserError(f"Unknown model '{ref}': give a Hub repo id (ORG/NAME) or one of {', '.join(KNOWN_MODELS)}.")
+    repo_id = known.repo_id if known else ref
+    try:
+        plan = hub.plan_pull(repo_id, revision, cache_dir=cache_dir)
+        licence = plan.licence or (LICENCES[known.licence] if known else None)
+        if licence is not None and licence.restrictions and not accept_licence:
+            raise UserError(
+                f"{repo_id} is under the {licence.name} licence: {'; '.join(licence.restrictions)}"
+                f"{' — ' + licence.url if licence.url else ''}. Read it, then pull again with --accept-licence."
+            )
+        if plan.cached_folder is None:
+            free = hub.check_free_disk(plan, cache_dir)
+            console.print(
+                f"{repo_id} @ {(plan.commit or plan.revision)[:12]}: {plan.files} files, "
+                f"{hub.gigabytes(plan.total_bytes)}; {hub.gigabytes(plan.download_bytes)} to download "
+                f"({hub.gigabytes(free)} free)"
+            )
+        folder = hub.download(plan, cache_dir=cache_dir)
+    except hub.PullError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        class_name = read_model_index(folder)["_class_name"]
+        family = family_for_pipeline(class_name)
+        if family is None:
+            raise UserError(
+                f"{repo_id} was downloaded to {folder}, but Azur cannot run a {class_name} yet "
+                "(its families: wan, ltx, cogvideox and those azur models known lists)."
+            )
+        options = {**(known.options if known else {}), **dict(_parse_option(o) for o in option)}
+        model_name = name or (known.name if known else _name_from_repo(repo_id))
+        source = {"repo_id": repo_id, "revision": plan.revision, "commit": plan.commit or folder.name,
+                  "licence": licence.id if licence else "unknown"}
+        spec = open_catalog().add(ModelSpec(model_name, family, folder, options, source=source), replace=replace)
+    except InvalidModel as exc:
+        raise UserError(str(exc)) from None
+    console.print(f"[green]pulled[/] {spec.name} — {spec.family} ({spec.pipeline_class}) from {repo_id}, in {spec.path}")
+
+
+def _name_from_repo(repo_id: str) -> str:
+    """``Wan-AI/Wan2.1-T2V-1.3B-Diffusers`` → ``wan2.1-t2v-1.3b``: the repo's name, lowercase, without the
+    ``-Diffusers`` suffix, other characters as dashes."""
+    import re
+
+    name = repo_id.rsplit("/", 1)[-1].lower()
+    name = re.sub(r"-diffusers$", "", name)
+    name = re.sub(r"[^a-z0-9._-]+", "-", name).strip("-._")
+    return name[:64] or "model"
+
+
+@models_app.command("known")
+def known(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """The checkpoints `azur models pull NAME` knows, with their licences."""
+    from rich.table import Table
+
+    from azur.engine.known_models import KNOWN_MODELS, LICENCES
+
+    rows = [{"name": m.name, "repo_id": m.repo_id, "family": m.family, "size_gb": m.size_gb,
+             "licence": LICENCES[m.licence].to_json(), "description": m.description} for m in KNOWN_MODELS.values()]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("name", "repository", "family", "≈ GB", "licence")
+    for row in rows:
+        flags = "; ".join(row["licence"]["restrictions"])
+        table.add_row(row["name"], row["repo_id"], row["family"], f"{row['size_gb']:g}",
+                      row["licence"]["name"] + (f" — {flags}" if flags else ""))
+    output_console().print(table)
 
 
 @models_app.command("list")

@@ -48,15 +48,20 @@ class ModelSpec:
     path: Path
     options: dict[str, Any] = field(default_factory=dict)
     pipeline_class: str = ""  # ``_class_name`` from model_index.json, recorded at add time
+    # Where the weights came from when pulled from the Hub: repo_id, revision, commit, licence (its id).
+    source: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "name": self.name,
             "family": self.family,
             "path": str(self.path),
             "options": self.options,
             "pipeline_class": self.pipeline_class,
         }
+        if self.source:
+            data["source"] = self.source
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ModelSpec:
@@ -66,6 +71,7 @@ class ModelSpec:
             path=Path(data["path"]),
             options=dict(data.get("options") or {}),
             pipeline_class=data.get("pipeline_class", ""),
+            source=dict(data.get("source") or {}),
         )
 
 
@@ -107,6 +113,11 @@ def read_model_index(path: Path) -> dict[str, Any]:
     return data
 
 
+def family_for_pipeline(class_name: str) -> str | None:
+    """The family whose pipelines include ``class_name`` (``_class_name`` of model_index.json), or None."""
+    return next((family for family, classes in FAMILY_PIPELINES.items() if class_name in classes), None)
+
+
 def parse_options(options: Mapping[str, Any], *, where: str = "options") -> dict[str, Any]:
     """Check ``options`` against :class:`ModelOptions`; returns the set ones. Raises :class:`InvalidModel`."""
     try:
@@ -141,13 +152,13 @@ def validate_spec(spec: ModelSpec) -> ModelSpec:
     class_name = read_model_index(path)["_class_name"]
     allowed = FAMILY_PIPELINES[spec.family]
     if class_name not in allowed:
-        owner = next((f for f, classes in FAMILY_PIPELINES.items() if class_name in classes), None)
+        owner = family_for_pipeline(class_name)
         hint = f" It looks like a '{owner}' model: use --family {owner}." if owner else ""
         raise InvalidModel(
             f"{path} holds a {class_name}, not a '{spec.family}' pipeline ({', '.join(allowed)}).{hint}"
         )
     options = parse_options(spec.options)
-    return ModelSpec(spec.name, spec.family, path, options, class_name)
+    return ModelSpec(spec.name, spec.family, path, options, class_name, dict(spec.source))
 
 
 class JsonModelCatalog:
