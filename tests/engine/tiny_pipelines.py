@@ -184,4 +184,26 @@ def build_cogvideox(folder: Path) -> Path:
     return folder
 
 
+def build_wan_lora(path: Path, *, seed: int = 1, strength: float = 30.0) -> Path:
+    """A random LoRA (rank 4, on the attention projections) for :func:`build_wan`'s transformer, saved by
+    diffusers as ``pytorch_lora_weights.safetensors`` in the folder ``path``. ``strength`` scales its
+    up-projection so that its effect on a 2-step tiny run is plain to see."""
+    from diffusers import WanPipeline, WanTransformer3DModel
+    from peft import LoraConfig, get_peft_model_state_dict
+
+    torch.manual_seed(0)
+    transformer = WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+        text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32,
+    )
+    torch.manual_seed(seed)
+    transformer.add_adapter(LoraConfig(r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v", "to_out.0"],
+                                       init_lora_weights=False))
+    state = get_peft_model_state_dict(transformer)
+    state = {k: v * strength if "lora_B" in k else v for k, v in state.items()}
+    WanPipeline.save_lora_weights(path, transformer_lora_layers=state)
+    return path
+
+
 BUILDERS = {"wan": build_wan, "wan-i2v": build_wan_i2v, "ltx": build_ltx, "cogvideox": build_cogvideox}

@@ -48,6 +48,12 @@ def add(
     family: str = typer.Option(..., "--family", "-f", help="wan, ltx or cogvideox."),
     path: Path = typer.Option(..., "--path", "-p", help="A local diffusers folder (with model_index.json)."),
     option: list[str] = typer.Option([], "--option", "-o", help="KEY=VALUE model option; repeatable."),
+    lora: list[str] = typer.Option(
+        [], "--lora", help="PATH[:SCALE] of a LoRA fused into the model at load (a style, a distillation LoRA); repeatable."
+    ),
+    lora_choice: list[str] = typer.Option(
+        [], "--lora-choice", help="NAME=PATH[:SCALE] of a LoRA a request may pick by name (extra_body lora); repeatable."
+    ),
     replace: bool = typer.Option(False, "--replace", help="Replace a model of the same name."),
 ) -> None:
     """Install a model from a local diffusers folder."""
@@ -55,11 +61,22 @@ def add(
 
     options = dict(_parse_option(o) for o in option)
     try:
-        spec = open_catalog().add(ModelSpec(name, family, path, options), replace=replace)
+        spec = open_catalog().add(ModelSpec(name, family, path, options, loras=_parse_loras(lora, lora_choice)),
+                                  replace=replace)
     except InvalidModel as exc:
         raise UserError(str(exc)) from None
     set_options = ", ".join(f"{k}={v}" for k, v in spec.options.items()) or "family defaults"
-    console.print(f"[green]added[/] {spec.name} — {spec.family} ({spec.pipeline_class}) from {spec.path}; {set_options}")
+    loras = "".join(f"; LoRA {lo.name} x{lo.scale:g} ({'fused' if lo.fixed else 'on request'})" for lo in spec.loras)
+    console.print(f"[green]added[/] {spec.name} — {spec.family} ({spec.pipeline_class}) from {spec.path}; {set_options}{loras}")
+
+
+def _parse_loras(fixed: list[str], choices: list[str]) -> tuple:
+    from azur.engine.loras import InvalidLora, parse_lora
+
+    try:
+        return tuple([parse_lora(text, fixed=True) for text in fixed] + [parse_lora(text, fixed=False) for text in choices])
+    except InvalidLora as exc:
+        raise UserError(str(exc)) from None
 
 
 @models_app.command("pull")

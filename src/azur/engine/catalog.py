@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from azur.config import ModelOptions, Settings
+from azur.engine.loras import InvalidLora, LoraSpec, validate_loras
 
 # The diffusers pipeline classes each family accepts, read from ``_class_name`` in model_index.json.
 FAMILY_PIPELINES: dict[str, tuple[str, ...]] = {
@@ -50,6 +51,7 @@ class ModelSpec:
     pipeline_class: str = ""  # ``_class_name`` from model_index.json, recorded at add time
     # Where the weights came from when pulled from the Hub: repo_id, revision, commit, licence (its id).
     source: dict[str, Any] = field(default_factory=dict)
+    loras: tuple[LoraSpec, ...] = ()  # fixed adapters (fused at load) and choices a request may name
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -61,6 +63,8 @@ class ModelSpec:
         }
         if self.source:
             data["source"] = self.source
+        if self.loras:
+            data["loras"] = [lora.to_json() for lora in self.loras]
         return data
 
     @classmethod
@@ -72,6 +76,7 @@ class ModelSpec:
             options=dict(data.get("options") or {}),
             pipeline_class=data.get("pipeline_class", ""),
             source=dict(data.get("source") or {}),
+            loras=tuple(LoraSpec.from_json(entry) for entry in data.get("loras") or ()),
         )
 
 
@@ -158,7 +163,11 @@ def validate_spec(spec: ModelSpec) -> ModelSpec:
             f"{path} holds a {class_name}, not a '{spec.family}' pipeline ({', '.join(allowed)}).{hint}"
         )
     options = parse_options(spec.options)
-    return ModelSpec(spec.name, spec.family, path, options, class_name, dict(spec.source))
+    try:
+        loras = tuple(validate_loras(spec.loras))
+    except InvalidLora as exc:
+        raise InvalidModel(str(exc)) from None
+    return ModelSpec(spec.name, spec.family, path, options, class_name, dict(spec.source), loras)
 
 
 class JsonModelCatalog:

@@ -191,6 +191,7 @@ class DiffusersBackend:
         started = time.perf_counter()
         self.device = self._pick_device()
         self.pipe = self._load()
+        self._apply_loras()  # before offloading hooks and compilation wrap the transformer
         self._apply_memory_profile()
         self._apply_speedups()
         self.load_stats["load_s"] = time.perf_counter() - started
@@ -258,6 +259,29 @@ class DiffusersBackend:
         pipe = self.pipeline_class().from_pretrained(str(self.spec.path), **kwargs)
         pipe.set_progress_bar_config(disable=True)
         return pipe
+
+    def _apply_loras(self) -> None:
+        from azur.engine.loras import LoraSwitch
+
+        if self.spec.loras:
+            both = getattr(self.pipe, "transformer_2", None) is not None
+            self.lora_switch: LoraSwitch | None = LoraSwitch(self.pipe, self.spec.loras, both_transformers=both)
+            self.load_notes += [f"LoRA {lora.name} fused at scale {lora.scale:g}" for lora in self.spec.loras if lora.fixed]
+        else:
+            self.lora_switch = None
+
+    def select_loras(self, request: VideoRequest) -> list[str]:
+        """Activate the adapters ``request`` names (only the model's registered choices); returns notes."""
+        from azur.engine.loras import InvalidLora, check_choices
+
+        try:
+            check_choices(request.loras, self.spec.loras, self.spec.name)
+        except InvalidLora as exc:
+            raise InvalidRequest("loras", str(exc)) from None
+        if self.lora_switch is None:
+            return []
+        active = self.lora_switch.select(request.loras)
+        return [f"LoRA {name} at scale {scale:g}" for name, scale in active]
 
     def _apply_memory_profile(self) -> None:
         import torch
@@ -364,6 +388,7 @@ class DiffusersBackend:
                 "input_reference",
                 f"Model '{self.spec.name}' is an image-to-video model: give a first frame (input_reference / --image).",
             )
+        lora_notes = self.select_loras(request)
         plan = self.plan(request)
         prompt = self.prompt_for(request)
         if self.device == "cuda":
@@ -405,7 +430,7 @@ class DiffusersBackend:
             **self.load_stats,
         }
         where = "GPU allocated" if self.device == "cuda" else "process RSS"
-        notes = self.check(request) + self.load_notes + [
+        notes = self.check(request) + self.load_notes + lora_notes + [
             f"{self.spec.name}: {len(frames)} frames at {plan.native_size[0]}x{plan.native_size[1]}, "
             f"{plan.native_fps} fps, {self.resolved.steps} steps in {model_s:.1f} s on {self.device}; "
             f"peak memory {peak / 2**30:.2f} GB ({where})"
