@@ -184,6 +184,53 @@ def build_cogvideox(folder: Path) -> Path:
     return folder
 
 
+def _tiny_wan_transformer(in_channels: int = 16, seed: int = 0):
+    from diffusers import WanTransformer3DModel
+
+    torch.manual_seed(seed)
+    return WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=in_channels,
+        out_channels=in_channels, text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+    )
+
+
+def build_wan22_a14b(folder: Path) -> Path:
+    """A tiny Wan 2.2 A14B layout: two experts (``transformer`` for high noise, ``transformer_2`` for low
+    noise) and the ``boundary_ratio`` where the pipeline hands over (0.875, as the T2V checkpoint's)."""
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    pipe = WanPipeline(
+        tokenizer=tiny_tokenizer(), text_encoder=_t5_encoder(umt5=True), vae=vae, transformer=_tiny_wan_transformer(),
+        transformer_2=_tiny_wan_transformer(seed=1), scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),
+        boundary_ratio=0.875,
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def build_wan22_ti2v(folder: Path) -> Path:
+    """A tiny Wan 2.2 TI2V-5B layout: the Wan 2.2 VAE (16x spatial compression of 2x2-patchified pixels, 48
+    latent channels, residual) and per-token timesteps (``expand_timesteps``)."""
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(
+        base_dim=12, decoder_base_dim=16, z_dim=48, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+        temperal_downsample=[False, True, True], is_residual=True, in_channels=12, out_channels=12, patch_size=2,
+        scale_factor_spatial=16, scale_factor_temporal=4, latents_mean=[0.0] * 48, latents_std=[1.0] * 48,
+    )
+    pipe = WanPipeline(
+        tokenizer=tiny_tokenizer(), text_encoder=_t5_encoder(umt5=True), vae=vae, transformer=_tiny_wan_transformer(48),
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0), expand_timesteps=True,
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
 def build_wan_lora(path: Path, *, seed: int = 1, strength: float = 30.0) -> Path:
     """A random LoRA (rank 4, on the attention projections) for :func:`build_wan`'s transformer, saved by
     diffusers as ``pytorch_lora_weights.safetensors`` in the folder ``path``. ``strength`` scales its
@@ -206,4 +253,5 @@ def build_wan_lora(path: Path, *, seed: int = 1, strength: float = 30.0) -> Path
     return path
 
 
-BUILDERS = {"wan": build_wan, "wan-i2v": build_wan_i2v, "ltx": build_ltx, "cogvideox": build_cogvideox}
+BUILDERS = {"wan": build_wan, "wan-i2v": build_wan_i2v, "ltx": build_ltx, "cogvideox": build_cogvideox,
+            "wan22-a14b": build_wan22_a14b, "wan22-ti2v": build_wan22_ti2v}

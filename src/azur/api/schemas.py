@@ -76,13 +76,25 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+class ModelCapabilities(BaseModel):
+    first_frame: bool  # takes input_reference (image-to-video, extension)
+    sound: bool  # makes its own soundtrack
+    max_seconds: int  # the longest clip it makes (windows past its native length)
+
+
 class ModelPublic(BaseModel):
-    """``openai.types.Model``."""
+    """``openai.types.Model``, with Azur's description of the model after OpenAI's four fields."""
 
     id: str
     object: Literal["model"] = "model"
     created: int
     owned_by: str
+    family: str | None = None
+    description: str | None = None
+    licence: dict[str, Any] | None = None  # id, name, url, excludes_eu, commercial, restrictions
+    capabilities: ModelCapabilities | None = None
+    presets: dict[str, dict[str, Any]] = {}  # quality → steps, guidance, shift, scheduler
+    loras: list[dict[str, Any]] = []  # adapters a request may name (extra_body lora / loras)
 
 
 class ModelList(BaseModel):
@@ -116,6 +128,12 @@ class VideoCreateBody(AzurOptions):
     input_reference: Any = Field(None, description="An image file (multipart), or {\"image_url\": \"data:...\"}.")
     likeness_consent: Flag = Field(False, description="Azur: the user has the consent of every real person "
                                    "shown in input_reference (recorded in the audit log).")
+    lora: str | None = Field(None, description="Azur: a LoRA the model offers (GET /v1/models), by name, or "
+                             "NAME:SCALE (e.g. \"sketch:0.6\"); the form the openai client can send.")
+    loras: list[Any] | None = Field(None, description="Azur, JSON bodies only: several LoRAs the model offers, "
+                                    "as names, NAME:SCALE or {\"name\": ..., \"scale\": ...}.")
+    quality: Literal["draft", "standard", "high"] | None = Field(
+        None, description="Azur: the model's sampling preset (open-weight models; GET /v1/models lists them).")
 
 
 class VideoRemixBody(AzurOptions):

@@ -181,8 +181,8 @@ def parse_quality(value: object) -> str | None:
 
 
 def parse_loras(value: object) -> tuple[tuple[str, float | None], ...]:
-    """Adapters asked for: a name, a list of names, or a list of ``{"name": ..., "scale": ...}`` (also
-    ``[name, scale]`` pairs, the stored form). Whether the model offers them is the model's check."""
+    """Adapters asked for: a name (``"sketch"`` or ``"sketch:0.6"``), a list of them, or a list of
+    ``{"name": ..., "scale": ...}`` (also ``[name, scale]`` pairs, the stored form). Whether the model offers them is the model's check."""
     if value is None or value == []:
         return ()
     items = [value] if isinstance(value, str | dict) else value
@@ -194,6 +194,9 @@ def parse_loras(value: object) -> tuple[tuple[str, float | None], ...]:
             name, scale = item.get("name"), item.get("scale")
         elif isinstance(item, list | tuple) and len(item) == 2:
             name, scale = item
+        elif isinstance(item, str) and ":" in item:
+            name, _, scale_text = item.rpartition(":")  # "name:0.5"; names have no colon
+            scale = float(scale_text) if SECONDS_TEXT.fullmatch(scale_text) else scale_text
         else:
             name, scale = item, None
         if not isinstance(name, str) or not name or len(name) > 64:

@@ -154,7 +154,9 @@ def create_video(body: CreateBody, response: Response, services: ServicesDep, se
     settings = services.settings
     first_frame = inputs.reference_image(settings, body.input_reference)
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
-                                      size=body.size, seed=body.seed, style=body.style, first_frame=first_frame)
+                                      size=body.size, seed=body.seed, style=body.style, first_frame=first_frame,
+                                      loras=body.loras if body.lora is None else [body.lora, *(body.loras or [])],
+                                      quality=body.quality)
     video = inputs.new_video(user.id, options)
     accepted = _accept(services, session, user, video, options, upload=first_frame,
                        likeness_consent=body.likeness_consent)
