@@ -198,6 +198,11 @@ class DiffusersBackend:
         self.pipe = self._load()
         self._apply_loras()  # before offloading hooks and compilation wrap the transformer
         self._apply_memory_profile()
+        from azur.engine import parallel
+
+        if parallel.in_group():
+            # Before compilation: the parallel attention is what gets compiled.
+            self.load_notes.append(parallel.enable_context_parallel(self.pipe.transformer))
         self._apply_speedups()
         self.load_stats["load_s"] = time.perf_counter() - started
 
@@ -210,7 +215,7 @@ class DiffusersBackend:
     def _pick_device(self) -> str:
         import torch
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        return "cuda" if torch.cuda.is_available() else "cpu"  # a group's rank has set its own current GPU
 
     def _dtype(self) -> Any:
         import torch
@@ -443,6 +448,10 @@ class DiffusersBackend:
                 "input_reference",
                 f"Model '{self.spec.name}' is an image-to-video model: give a first frame (input_reference / --image).",
             )
+        from azur.engine import parallel
+
+        if parallel.in_group() and parallel.rank() == 0:
+            parallel.share_request(request)  # every rank of the group runs this clip with us
         lora_notes = self.select_loras(request) + self.use_preset(request)
         plan = self.plan(request)
         prompt = self.prompt_for(request)
