@@ -231,6 +231,33 @@ def build_wan22_ti2v(folder: Path) -> Path:
     return folder
 
 
+def build_skyreels_df(folder: Path) -> Path:
+    """A tiny SkyReels-V2 diffusion-forcing pipeline (``SkyReelsV2DiffusionForcingPipeline``): a Wan-shaped
+    transformer that takes a noise level per latent frame, with the Wan VAE and UniPC."""
+    from diffusers import (
+        AutoencoderKLWan,
+        SkyReelsV2DiffusionForcingPipeline,
+        SkyReelsV2Transformer3DModel,
+        UniPCMultistepScheduler,
+    )
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    torch.manual_seed(0)
+    transformer = SkyReelsV2Transformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+        text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+    )
+    pipe = SkyReelsV2DiffusionForcingPipeline(
+        tokenizer=tiny_tokenizer(), text_encoder=_t5_encoder(umt5=True), vae=vae, transformer=transformer,
+        scheduler=UniPCMultistepScheduler(flow_shift=8.0, use_flow_sigmas=True, prediction_type="flow_prediction"),
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
 def build_wan_lora(path: Path, *, seed: int = 1, strength: float = 30.0) -> Path:
     """A random LoRA (rank 4, on the attention projections) for :func:`build_wan`'s transformer, saved by
     diffusers as ``pytorch_lora_weights.safetensors`` in the folder ``path``. ``strength`` scales its
@@ -254,4 +281,4 @@ def build_wan_lora(path: Path, *, seed: int = 1, strength: float = 30.0) -> Path
 
 
 BUILDERS = {"wan": build_wan, "wan-i2v": build_wan_i2v, "ltx": build_ltx, "cogvideox": build_cogvideox,
-            "wan22-a14b": build_wan22_a14b, "wan22-ti2v": build_wan22_ti2v}
+            "wan22-a14b": build_wan22_a14b, "wan22-ti2v": build_wan22_ti2v, "skyreels": build_skyreels_df}

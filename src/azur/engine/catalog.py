@@ -31,6 +31,7 @@ FAMILY_PIPELINES: dict[str, tuple[str, ...]] = {
     "wan": ("WanPipeline", "WanImageToVideoPipeline"),
     "ltx": ("LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline"),
     "cogvideox": ("CogVideoXPipeline", "CogVideoXImageToVideoPipeline"),
+    "skyreels": ("SkyReelsV2DiffusionForcingPipeline",),
 }
 RESERVED_NAMES = ("azur-tiny",)  # built-in backends; a catalog entry may not shadow them
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

@@ -83,6 +83,7 @@ class FamilyDefaults:
     distilled_steps: int = 8
     fp32_components: tuple[str, ...] = ()  # components kept in float32 whatever the dtype (Wan's VAE)
     sound: bool = False  # the family makes a soundtrack with the video (LTX-2)
+    first_frame: bool = True  # can start from a given image (and so continue windows)
 
 
 @dataclass
@@ -597,6 +598,8 @@ def build_backend(spec: ModelSpec, settings: Settings | None = None) -> Diffuser
         from azur.engine.backends.ltx import LTXBackend as cls
     elif spec.family == "cogvideox":
         from azur.engine.backends.cogvideox import CogVideoXBackend as cls
+    elif spec.family == "skyreels":
+        from azur.engine.backends.skyreels import SkyReelsBackend as cls
     else:
         raise BackendUnavailable(f"Unknown family '{spec.family}' for model '{spec.name}'.")
     return cls(spec, settings)
@@ -610,6 +613,8 @@ def family_defaults(family: str) -> FamilyDefaults:
         from azur.engine.backends.ltx import DEFAULTS
     elif family == "cogvideox":
         from azur.engine.backends.cogvideox import DEFAULTS
+    elif family == "skyreels":
+        from azur.engine.backends.skyreels import DEFAULTS
     else:
         raise BackendUnavailable(f"Unknown family '{family}'.")
     return DEFAULTS
@@ -635,7 +640,7 @@ def describe(spec: ModelSpec) -> ModelInfo:
         family=spec.family,
         description=f"{defaults.description} ({spec.pipeline_class or 'diffusers'}, {spec.path.name})",
         max_seconds=MAX_SECONDS,
-        supports_first_frame=True,
+        supports_first_frame=defaults.first_frame,
         sound=defaults.sound,
         licence=licence,
         presets={quality: preset.to_json() for quality, preset in model_presets(defaults, options).items()},
