@@ -120,7 +120,7 @@ def test_not_enough_disk_is_refused_before_downloading(env, hub, tiny_models):
     result = azur(env, "models", "pull", "org/huge")
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "needs 1000000000.00 GB more" in result.stderr and "free" in result.stderr
-    assert hub.downloads() == []
+    assert [name for name, _ in hub.downloads()] == ["model_index.json"]  # read to check the family, alone
 
 
 def test_a_licence_excluding_the_eu_needs_accepting_before_download(env, hub, tiny_models):
@@ -144,6 +144,22 @@ def test_offline_installs_from_the_cache_without_a_request(env, hub):
     assert hub.requests == [] and "again" in installed(env)
     result = azur(offline, "models", "pull", "org/never-pulled")
     assert result.returncode == 2 and "not in the Hugging Face cache" in result.stderr
+
+
+def test_a_repo_azur_cannot_run_is_refused_before_its_weights_are_downloaded(env, hub, tiny_models, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(tiny_models["wan"], other)
+    (other / "model_index.json").write_text(json.dumps({"_class_name": "HunyuanVideoPipeline"}))
+    hub.add("org/other", other, card={"license": "mit"})
+    result = azur(env, "models", "pull", "org/other")
+    assert result.returncode == 2 and "holds a HunyuanVideoPipeline, which this version of Azur cannot run" in result.stderr
+    assert [name for name, _ in hub.downloads()] == ["model_index.json"]
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "weights.safetensors").write_bytes(b"0" * 100)
+    hub.add("org/bare", bare, card={"license": "mit"})
+    result = azur(env, "models", "pull", "org/bare")
+    assert result.returncode == 2 and "not a diffusers pipeline" in result.stderr
 
 
 def test_unknown_names_and_missing_repos_are_one_line(env, hub):

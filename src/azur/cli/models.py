@@ -45,7 +45,7 @@ def _parse_option(text: str) -> tuple[str, Any]:
 @models_app.command("add")
 def add(
     name: str = typer.Argument(..., help="The name requests use (--model NAME, the API's `model`)."),
-    family: str = typer.Option(..., "--family", "-f", help="wan, ltx or cogvideox."),
+    family: str = typer.Option(..., "--family", "-f", help="wan, ltx, cogvideox or skyreels."),
     path: Path = typer.Option(..., "--path", "-p", help="A local diffusers folder (with model_index.json)."),
     option: list[str] = typer.Option([], "--option", "-o", help="KEY=VALUE model option; repeatable."),
     lora: list[str] = typer.Option(
@@ -97,7 +97,7 @@ def pull(
     finished, so running it again fetches only the rest. HF_TOKEN, HF_ENDPOINT, HF_HOME / HF_HUB_CACHE
     and HF_HUB_OFFLINE apply as for any Hugging Face tool."""
     from azur.engine import hub
-    from azur.engine.catalog import InvalidModel, ModelSpec, family_for_pipeline, open_catalog, read_model_index
+    from azur.engine.catalog import FAMILY_PIPELINES, InvalidModel, ModelSpec, family_for_pipeline, open_catalog
     from azur.engine.known_models import LICENCES, known_model
 
     known = known_model(ref)
@@ -114,6 +114,13 @@ def pull(
                 f"{repo_id} is under the {licence.name} licence: {'; '.join(licence.restrictions)}"
                 f"{' — ' + licence.url if licence.url else ''}. Read it, then pull again with --accept-licence."
             )
+        class_name = hub.pipeline_class(plan, cache_dir=cache_dir)
+        family = family_for_pipeline(class_name)
+        if family is None:
+            raise UserError(
+                f"{repo_id} holds a {class_name}, which this version of Azur cannot run (it runs: "
+                f"{', '.join(sorted({c for classes in FAMILY_PIPELINES.values() for c in classes}))})."
+            )
         if plan.cached_folder is None:
             free = hub.check_free_disk(plan, cache_dir)
             console.print(
@@ -125,13 +132,6 @@ def pull(
     except hub.PullError as exc:
         raise UserError(str(exc)) from None
     try:
-        class_name = read_model_index(folder)["_class_name"]
-        family = family_for_pipeline(class_name)
-        if family is None:
-            raise UserError(
-                f"{repo_id} was downloaded to {folder}, but Azur cannot run a {class_name} yet "
-                "(its families: wan, ltx, cogvideox and those azur models known lists)."
-            )
         options = {**(known.options if known else {}), **dict(_parse_option(o) for o in option)}
         model_name = name or (known.name if known else _name_from_repo(repo_id))
         source = {"repo_id": repo_id, "revision": plan.revision, "commit": plan.commit or folder.name,

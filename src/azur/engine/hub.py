@@ -97,6 +97,37 @@ def plan_pull(repo_id: str, revision: str | None = None, *, cache_dir: Path | No
     )
 
 
+def pipeline_class(plan: PullPlan, *, cache_dir: Path | None = None) -> str:
+    """``_class_name`` of the repository's model_index.json, fetched alone (a few hundred bytes) so that a
+    repository Azur cannot run is refused before gigabytes are downloaded. Raises :class:`PullError`."""
+    import json
+
+    from huggingface_hub import hf_hub_download
+
+    if plan.cached_folder is not None:
+        index = plan.cached_folder / "model_index.json"
+    else:
+        try:
+            index = Path(hf_hub_download(plan.repo_id, "model_index.json", revision=plan.commit or plan.revision,
+                                         cache_dir=hub_cache(cache_dir)))
+        except Exception as exc:  # noqa: BLE001 - translated into one line below
+            from huggingface_hub import errors
+
+            if isinstance(exc, errors.EntryNotFoundError):
+                raise PullError(
+                    f"{plan.repo_id} is not a diffusers pipeline (it has no model_index.json): look for its "
+                    "'-Diffusers' version."
+                ) from None
+            raise PullError(describe_hub_error(exc, plan.repo_id, plan.revision)) from None
+    try:
+        name = json.loads(index.read_text()).get("_class_name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    if not isinstance(name, str):
+        raise PullError(f"{plan.repo_id}'s model_index.json names no pipeline class.")
+    return name
+
+
 def check_free_disk(plan: PullPlan, cache_dir: Path | None = None) -> int:
     """Raise :class:`PullError` when the download would not fit on the cache's disk with a margin; returns
     the free bytes."""

@@ -34,8 +34,6 @@ import numpy as np
 from azur.config import ModelOptions, Settings
 from azur.engine.backend import Clip, ModelInfo, ProgressFn, no_progress
 from azur.engine.catalog import ModelSpec, effective_options
-from azur.engine.presets import MIN_CACHED_STEPS as MIN_CACHED
-from azur.engine.presets import SamplingPreset, cache_allowed, make_scheduler, model_presets
 from azur.engine.longclip import (
     FrameRule,
     WindowPlan,
@@ -44,6 +42,7 @@ from azur.engine.longclip import (
     native_size,
     plan_windows,
 )
+from azur.engine.presets import MIN_CACHED_STEPS, SamplingPreset, cache_allowed, make_scheduler, model_presets
 from azur.engine.request import InvalidRequest, VideoRequest
 
 # A style preset becomes a few words at the end of the prompt (the embedded model draws styles itself).
@@ -408,7 +407,7 @@ class DiffusersBackend:
                 notes.append(f"{self.spec.name} is distilled for {preset.steps} steps: every quality uses them")
         cached = self._set_cache(preset.steps)
         if self.cache_kind != "none" and not cached:
-            notes.append(f"step cache off for {preset.steps} steps (fewer than the {MIN_CACHED} a cache needs)")
+            notes.append(f"step cache off for {preset.steps} steps (fewer than the {MIN_CACHED_STEPS} a cache needs)")
         return notes
 
     @property
