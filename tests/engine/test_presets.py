@@ -65,3 +65,26 @@ def test_step_cache_is_off_for_few_step_runs_and_on_again_after(installed):
         counter.close()
     few = get_backend(installed("wan", steps=6, cache="first_block"))
     assert few.cache == "none" and any("too few" in note for note in few.load_notes)
+
+
+def test_the_cli_takes_quality_and_lora_and_refuses_what_the_model_lacks(installed, tmp_path, monkeypatch, capsys):
+    import sys
+
+    from azur.cli.main import run
+
+    name = installed("wan", steps=5, max_frames=17)
+
+    def azur(*args):
+        monkeypatch.setattr(sys, "argv", ["azur", *args])
+        with pytest.raises(SystemExit) as exit_info:
+            run()
+        return exit_info.value.code or 0, capsys.readouterr().err
+
+    base = ["generate", "a red ball", "--model", name, "--seconds", "1", "--size", "480x480"]
+    code, err = azur(*base, "--quality", "draft", "--output", str(tmp_path / "a.mp4"))
+    assert code == 0, err
+    assert "quality draft: 2 steps" in " ".join(err.split())
+    code, err = azur(*base, "--lora", "sketch", "--output", str(tmp_path / "b.mp4"))
+    assert code == 2 and "has no LoRA 'sketch'. Its LoRAs: none." in err and err.count("\n") == 1
+    code, err = azur("generate", "a cat", "--quality", "high", "--output", str(tmp_path / "c.mp4"))
+    assert code == 2 and "Model 'azur-tiny' has no quality presets" in err

@@ -22,6 +22,8 @@ def generate(
     image: Path | None = typer.Option(None, "--image", help="A first frame to start the video from."),
     model: str | None = typer.Option(None, "--model", "-m", help="Model name (see `azur models list`)."),
     output: Path = typer.Option(Path("azur.mp4"), "--output", "-o", help="Output file: .mp4 or .webm."),
+    quality: str | None = typer.Option(None, "--quality", help="draft, standard or high (open-weight models)."),
+    lora: list[str] = typer.Option([], "--lora", help="NAME[:SCALE] of a LoRA the model offers; repeatable."),
 ) -> None:
     """Generate a video from a text prompt."""
     from azur.config import get_settings
@@ -44,7 +46,12 @@ def generate(
         fps=settings.fps,
         first_frame=first_frame,
         max_seconds=settings.max_seconds,
+        loras=list(lora) or None,
+        quality=quality,
     )
+    from azur.engine.backend import check_model_choices
+
+    check_model_choices(request)  # before loading anything
     with progress_bar("Generating") as update:
         result = make_video(request, output, progress=update, encode=EncodeOptions(container=container),
                             settings=settings)
