@@ -248,6 +248,17 @@ class QueueSettings(BaseModel):
     progress_seconds: float = 0.5  # a running job writes its progress to the database at most this often
 
 
+class PresetOptions(BaseModel):
+    """A model's own sampling preset for one quality (unset fields: the derived preset's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: int | None = Field(None, ge=1, le=200)
+    guidance: float | None = Field(None, ge=0.0, le=30.0)
+    shift: float | None = Field(None, gt=0.0, le=50.0)
+    scheduler: Literal["default", "euler", "unipc"] | None = None
+
+
 class ModelOptions(BaseModel):
     """How one open-weight model runs. Every field left unset takes its family's default (see
     ``azur.engine.backends.diffusers_base``). Set per model with ``azur models add --option KEY=VALUE`` or in
@@ -260,6 +271,10 @@ class ModelOptions(BaseModel):
     guidance: float | None = Field(None, ge=0.0, le=30.0)  # classifier-free guidance scale (1: off)
     negative_prompt: str | None = None
     distilled: bool | None = None  # a few-step distilled checkpoint: 8 steps, guidance 1 unless set
+    shift: float | None = Field(None, gt=0.0, le=50.0)  # flow-matching timestep shift (the scheduler's)
+    scheduler: Literal["default", "euler", "unipc"] | None = None  # default: the checkpoint's own
+    # quality (draft / standard / high) → sampling; unset ones are derived (see azur.engine.presets)
+    presets: dict[Literal["draft", "standard", "high"], PresetOptions] | None = None
     decode_timestep: float | None = None  # LTX 0.9.1+ VAE decode noise (0.05 recommended there)
     decode_noise_scale: float | None = None  # LTX 0.9.1+ (0.025 recommended there)
     max_sequence_length: int | None = Field(None, ge=8, le=1024)  # prompt tokens the text encoder reads

@@ -97,12 +97,12 @@ def test_step_cache_skips_transformer_blocks(installed):
 
     counts = {}
     for cache in ("none", "first_block"):
-        backend = get_backend(installed("wan", steps=8, cache=cache, cache_threshold=1.0, max_frames=17))
+        backend = get_backend(installed("wan", steps=10, cache=cache, cache_threshold=1.0, max_frames=17))
         counter = TransformerCallCounter(backend.pipe.transformer)
         try:
             _run(backend.spec.name, seconds=1)
         finally:
             counter.close()
         counts[cache] = (counter.calls, counter.full)
-    assert counts["none"][0] == counts["none"][1] == 16  # 8 steps x (conditional + unconditional)
-    assert counts["first_block"][0] == 16 and counts["first_block"][1] < 16
+    assert counts["none"][0] == counts["none"][1] == 20  # 10 steps x (conditional + unconditional)
+    assert counts["first_block"][0] == 20 and counts["first_block"][1] < 20

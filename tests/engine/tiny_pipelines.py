@@ -184,4 +184,101 @@ def build_cogvideox(folder: Path) -> Path:
     return folder
 
 
-BUILDERS = {"wan": build_wan, "wan-i2v": build_wan_i2v, "ltx": build_ltx, "cogvideox": build_cogvideox}
+def _tiny_wan_transformer(in_channels: int = 16, seed: int = 0):
+    from diffusers import WanTransformer3DModel
+
+    torch.manual_seed(seed)
+    return WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=in_channels,
+        out_channels=in_channels, text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+    )
+
+
+def build_wan22_a14b(folder: Path) -> Path:
+    """A tiny Wan 2.2 A14B layout: two experts (``transformer`` for high noise, ``transformer_2`` for low
+    noise) and the ``boundary_ratio`` where the pipeline hands over (0.875, as the T2V checkpoint's)."""
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    pipe = WanPipeline(
+        tokenizer=tiny_tokenizer(), text_encoder=_t5_encoder(umt5=True), vae=vae, transformer=_tiny_wan_transformer(),
+        transformer_2=_tiny_wan_transformer(seed=1), scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),
+        boundary_ratio=0.875,
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def build_wan22_ti2v(folder: Path) -> Path:
+    """A tiny Wan 2.2 TI2V-5B layout: the Wan 2.2 VAE (16x spatial compression of 2x2-patchified pixels, 48
+    latent channels, residual) and per-token timesteps (``expand_timesteps``)."""
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(
+        base_dim=12, decoder_base_dim=16, z_dim=48, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+        temperal_downsample=[False, True, True], is_residual=True, in_channels=12, out_channels=12, patch_size=2,
+        scale_factor_spatial=16, scale_factor_temporal=4, latents_mean=[0.0] * 48, latents_std=[1.0] * 48,
+    )
+    pipe = WanPipeline(
+        tokenizer=tiny_tokenizer(), text_encoder=_t5_encoder(umt5=True), vae=vae, transformer=_tiny_wan_transformer(48),
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0), expand_timesteps=True,
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def build_skyreels_df(folder: Path) -> Path:
+    """A tiny SkyReels-V2 diffusion-forcing pipeline (``SkyReelsV2DiffusionForcingPipeline``): a Wan-shaped
+    transformer that takes a noise level per latent frame, with the Wan VAE and UniPC."""
+    from diffusers import (
+        AutoencoderKLWan,
+        SkyReelsV2DiffusionForcingPipeline,
+        SkyReelsV2Transformer3DModel,
+        UniPCMultistepScheduler,
+    )
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    torch.manual_seed(0)
+    transformer = SkyReelsV2Transformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+        text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+    )
+    pipe = SkyReelsV2DiffusionForcingPipeline(
+        tokenizer=tiny_tokenizer(), text_encoder=_t5_encoder(umt5=True), vae=vae, transformer=transformer,
+        scheduler=UniPCMultistepScheduler(flow_shift=8.0, use_flow_sigmas=True, prediction_type="flow_prediction"),
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def build_wan_lora(path: Path, *, seed: int = 1, strength: float = 30.0) -> Path:
+    """A random LoRA (rank 4, on the attention projections) for :func:`build_wan`'s transformer, saved by
+    diffusers as ``pytorch_lora_weights.safetensors`` in the folder ``path``. ``strength`` scales its
+    up-projection so that its effect on a 2-step tiny run is plain to see."""
+    from diffusers import WanPipeline, WanTransformer3DModel
+    from peft import LoraConfig, get_peft_model_state_dict
+
+    torch.manual_seed(0)
+    transformer = WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+        text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32,
+    )
+    torch.manual_seed(seed)
+    transformer.add_adapter(LoraConfig(r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v", "to_out.0"],
+                                       init_lora_weights=False))
+    state = get_peft_model_state_dict(transformer)
+    state = {k: v * strength if "lora_B" in k else v for k, v in state.items()}
+    WanPipeline.save_lora_weights(path, transformer_lora_layers=state)
+    return path
+
+
+BUILDERS = {"wan": build_wan, "wan-i2v": build_wan_i2v, "ltx": build_ltx, "cogvideox": build_cogvideox,
+            "wan22-a14b": build_wan22_a14b, "wan22-ti2v": build_wan22_ti2v, "skyreels": build_skyreels_df}

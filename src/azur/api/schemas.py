@@ -87,8 +87,14 @@ class ErrorBody(Wire):
     error: ErrorDetail
 
 
+class ModelCapabilities(BaseModel):
+    first_frame: bool  # takes input_reference (image-to-video, extension)
+    sound: bool  # makes its own soundtrack
+    max_seconds: int  # the longest clip it makes (windows past its native length)
+
+
 class ModelPublic(Wire):
-    """``openai.types.Model``."""
+    """``openai.types.Model``, with Azur's description of the model after OpenAI's four fields."""
 
     id: str
     object: Literal["model"] = "model"
@@ -96,6 +102,12 @@ class ModelPublic(Wire):
     owned_by: str
     ready: bool = Field(description="Azur: a running worker serves this model now; jobs of a model no worker "
                                     "serves wait queued (see the video's queue_reason).")
+    family: str | None = None
+    description: str | None = None
+    licence: dict[str, Any] | None = None  # id, name, url, excludes_eu, commercial, restrictions
+    capabilities: ModelCapabilities | None = None
+    presets: dict[str, dict[str, Any]] = {}  # quality → steps, guidance, shift, scheduler
+    loras: list[dict[str, Any]] = []  # adapters a request may name (extra_body lora / loras)
 
 
 class ModelList(Wire):
@@ -135,6 +147,12 @@ class VideoCreateBody(AzurOptions):
     input_reference: Any = Field(None, description="An image file (multipart), or {\"image_url\": \"data:...\"}.")
     likeness_consent: Flag = Field(False, description="Azur: the user has the consent of every real person "
                                    "shown in input_reference (recorded in the audit log).")
+    lora: str | None = Field(None, description="Azur: a LoRA the model offers (GET /v1/models), by name, or "
+                             "NAME:SCALE (e.g. \"sketch:0.6\"); the form the openai client can send.")
+    loras: list[Any] | None = Field(None, description="Azur, JSON bodies only: several LoRAs the model offers, "
+                                    "as names, NAME:SCALE or {\"name\": ..., \"scale\": ...}.")
+    quality: Literal["draft", "standard", "high"] | None = Field(
+        None, description="Azur: the model's sampling preset (open-weight models; GET /v1/models lists them).")
 
 
 class VideoRemixBody(AzurOptions):

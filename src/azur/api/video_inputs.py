@@ -23,6 +23,7 @@ from azur.api.body import upload_bytes
 from azur.api.errors import bad_request, not_ready, too_large
 from azur.config import Settings
 from azur.db.models import User, Video, VideoKind, VideoStatus
+from azur.engine.backend import check_model_choices
 from azur.engine.request import (
     API_DEFAULT_SIZE,
     SIZES,
@@ -77,7 +78,7 @@ class Options:
 
 def validate_options(settings: Settings, *, prompt: Any, model: str | None = None, seconds: Any = None,
                      size: Any = None, seed: Any = None, style: Any = None,
-                     first_frame: np.ndarray | None = None) -> Options:
+                     first_frame: np.ndarray | None = None, loras: Any = None, quality: Any = None) -> Options:
     """Check options the way the engine will; an :class:`InvalidRequest` becomes a 400 naming the option."""
     if not isinstance(prompt, str):
         raise bad_request("The prompt must be a string.", param="prompt")
@@ -99,7 +100,10 @@ def validate_options(settings: Settings, *, prompt: Any, model: str | None = Non
             fps=settings.fps,
             first_frame=first_frame,
             max_seconds=settings.max_seconds,
+            loras=loras,
+            quality=quality,
         )
+        check_model_choices(request)
     except InvalidRequest as exc:
         raise bad_request(exc.message, param=exc.param) from None
     if first_frame is not None:
@@ -221,7 +225,18 @@ def new_video(user_id: int, options: Options, *, kind: VideoKind = VideoKind.cre
         source_video_id=source,
         priority=priority,
         attempts=0,
+        options=model_choices(request) or None,
     )
+
+
+def model_choices(request: VideoRequest) -> dict[str, Any]:
+    """The open-weight options of a request, as ``videos.options`` stores them (the worker reads them back)."""
+    stored: dict[str, Any] = {}
+    if request.loras:
+        stored["loras"] = [[name, scale] for name, scale in request.loras]
+    if request.quality is not None:
+        stored["quality"] = request.quality
+    return stored
 
 
 def first_frame_png(storage: Storage, options: Options, *, remix_of: Video | None = None) -> bytes | None:

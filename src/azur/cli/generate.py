@@ -30,6 +30,8 @@ def generate(
                                                            "dreamy, playful, dark (or in French)."),
     intensity: float = typer.Option(0.5, "--intensity", help="How busy the music is, 0-1."),
     effects: bool | None = typer.Option(None, "--effects/--no-effects", help="Sound effects from the picture."),
+    quality: str | None = typer.Option(None, "--quality", help="draft, standard or high (open-weight models)."),
+    lora: list[str] = typer.Option([], "--lora", help="NAME[:SCALE] of a LoRA the model offers; repeatable."),
 ) -> None:
     """Generate a video from a text prompt."""
     from azur.config import get_settings
@@ -52,9 +54,14 @@ def generate(
         fps=settings.fps,
         first_frame=first_frame,
         max_seconds=settings.max_seconds,
+        loras=list(lora) or None,
+        quality=quality,
     )
     sound = sound_plan(settings, request, voiceover=voiceover, language=language, voice=voice, speed=speed,
                        music=music, intensity=intensity, effects=effects)
+    from azur.engine.backend import check_model_choices
+
+    check_model_choices(request)  # before loading anything
     with progress_bar("Generating") as update:
         result = make_video(request, output, progress=update, encode=EncodeOptions(container=container),
                             settings=settings, sound=sound)

@@ -67,6 +67,11 @@ class ModelInfo:
     description: str
     max_seconds: int
     supports_first_frame: bool
+    sound: bool = False  # the model makes its own soundtrack
+    licence: dict | None = None  # known_models.Licence.to_json() of its weights
+    presets: dict = field(default_factory=dict)  # quality → {steps, guidance, shift, scheduler}
+    loras: list = field(default_factory=list)  # adapters a request may name: [{name, scale}]
+    native: dict = field(default_factory=dict)  # {fps, max_frames, area}: one window at the native size
 
 
 class Backend(Protocol):
@@ -154,6 +159,27 @@ def get_backend(name: str) -> Backend:
                 raise UnknownModel(name, sorted(_factories))
             _built[name] = factory()
         return _built[name]
+
+
+def check_model_choices(request: VideoRequest) -> None:
+    """Refuse a request's LoRAs and quality when its model does not offer them, without loading the model
+    (the API checks this before accepting a job). Raises :class:`~azur.engine.request.InvalidRequest`."""
+    from azur.engine.request import InvalidRequest
+
+    if not request.loras and request.quality is None:
+        return
+    _register_builtins()
+    spec = _catalog_specs.get(request.model)
+    if spec is None:
+        param = "loras" if request.loras else "quality"
+        what = "LoRAs" if request.loras else "quality presets"
+        raise InvalidRequest(param, f"Model '{request.model}' has no {what}: they are for open-weight models.")
+    from azur.engine.loras import InvalidLora, check_choices
+
+    try:
+        check_choices(request.loras, spec.loras, spec.name)  # type: ignore[attr-defined]
+    except InvalidLora as exc:
+        raise InvalidRequest("loras", str(exc)) from None
 
 
 # Catalog entries registered here, so a removed or changed entry is dropped on the next look-up.

@@ -27,12 +27,14 @@ from sqlalchemy import delete, select
 
 from azur.config import ModelOptions, RemoteEngineOptions, Settings
 from azur.db.session import Database
+from azur.engine.loras import InvalidLora, LoraSpec, validate_loras
 
 # The diffusers pipeline classes each family accepts, read from ``_class_name`` in model_index.json.
 FAMILY_PIPELINES: dict[str, tuple[str, ...]] = {
     "wan": ("WanPipeline", "WanImageToVideoPipeline"),
     "ltx": ("LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline"),
     "cogvideox": ("CogVideoXPipeline", "CogVideoXImageToVideoPipeline"),
+    "skyreels": ("SkyReelsV2DiffusionForcingPipeline",),
 }
 REMOTE_FAMILY = "openai-videos"  # a remote OpenAI-style video server, not a local folder
 FAMILIES = (*FAMILY_PIPELINES, REMOTE_FAMILY)
@@ -62,6 +64,9 @@ class ModelSpec:
     url: str | None = None
     api_key: str | None = field(default=None, repr=False)  # never shown by `azur models list` or the API
     remote_model: str | None = None
+    # Where the weights came from when pulled from the Hub: repo_id, revision, commit, licence (its id).
+    source: dict[str, Any] = field(default_factory=dict)
+    loras: tuple[LoraSpec, ...] = ()  # fixed adapters (fused at load) and choices a request may name
 
     @property
     def is_remote(self) -> bool:
@@ -77,6 +82,10 @@ class ModelSpec:
         }
         if self.is_remote:
             data.update(url=self.url, api_key=self.api_key, remote_model=self.remote_model)
+        if self.source:
+            data["source"] = self.source
+        if self.loras:
+            data["loras"] = [lora.to_json() for lora in self.loras]
         return data
 
     @classmethod
@@ -90,6 +99,8 @@ class ModelSpec:
             url=data.get("url"),
             api_key=data.get("api_key"),
             remote_model=data.get("remote_model"),
+            source=dict(data.get("source") or {}),
+            loras=tuple(LoraSpec.from_json(entry) for entry in data.get("loras") or ()),
         )
 
 
@@ -129,6 +140,11 @@ def read_model_index(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("_class_name"), str):
         raise InvalidModel(f"{index} has no _class_name: it is not a diffusers pipeline folder.")
     return data
+
+
+def family_for_pipeline(class_name: str) -> str | None:
+    """The family whose pipelines include ``class_name`` (``_class_name`` of model_index.json), or None."""
+    return next((family for family, classes in FAMILY_PIPELINES.items() if class_name in classes), None)
 
 
 def parse_options(options: Mapping[str, Any], *, where: str = "options",
@@ -172,13 +188,17 @@ def validate_spec(spec: ModelSpec) -> ModelSpec:
     class_name = read_model_index(path)["_class_name"]
     allowed = FAMILY_PIPELINES[spec.family]
     if class_name not in allowed:
-        owner = next((f for f, classes in FAMILY_PIPELINES.items() if class_name in classes), None)
+        owner = family_for_pipeline(class_name)
         hint = f" It looks like a '{owner}' model: use --family {owner}." if owner else ""
         raise InvalidModel(
             f"{path} holds a {class_name}, not a '{spec.family}' pipeline ({', '.join(allowed)}).{hint}"
         )
     options = parse_options(spec.options)
-    return ModelSpec(spec.name, spec.family, path, options, class_name)
+    try:
+        loras = tuple(validate_loras(spec.loras))
+    except InvalidLora as exc:
+        raise InvalidModel(str(exc)) from None
+    return ModelSpec(spec.name, spec.family, path, options, class_name, source=dict(spec.source), loras=loras)
 
 
 def validate_remote_spec(spec: ModelSpec) -> ModelSpec:

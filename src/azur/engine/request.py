@@ -22,6 +22,8 @@ SIZES: tuple[tuple[int, int], ...] = (
     (1024, 1792), (1792, 1024),
 )
 STYLES: tuple[str, ...] = ("flat", "cartoon", "soft")
+# Sampling effort, mapped per model to steps, shift, guidance and scheduler (azur.engine.presets).
+QUALITIES: tuple[str, ...] = ("draft", "standard", "high")
 DEFAULT_SIZE = (1280, 720)  # the CLI's and the engine's: landscape, what a screen shows whole
 # OpenAI's Videos API defaults to portrait (size "720x1280", seconds "4"); the API follows its contract.
 API_DEFAULT_SIZE = (720, 1280)
@@ -71,6 +73,10 @@ class VideoRequest:
     model: str = "azur-tiny"
     # The first frame, HxWx3 uint8, any size: image-to-video, or the last frame of a video to extend.
     first_frame: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # Open-weight models only: adapters the operator offers (name, scale or None for the registered one),
+    # and the sampling preset; the model checks both (azur.engine.loras, azur.engine.presets).
+    loras: tuple[tuple[str, float | None], ...] = ()
+    quality: str | None = None
 
     @property
     def width(self) -> int:
@@ -133,6 +139,8 @@ def make_request(
     fps: int = 24,
     first_frame: np.ndarray | None = None,
     max_seconds: int = 20,
+    loras: object = None,
+    quality: str | None = None,
 ) -> VideoRequest:
     """Validate raw options into a :class:`VideoRequest`. Raises :class:`InvalidRequest`."""
     check_prompt(prompt)
@@ -161,7 +169,46 @@ def make_request(
         style=style,
         model=model,
         first_frame=first_frame,
+        loras=parse_loras(loras),
+        quality=parse_quality(quality),
     )
+
+
+def parse_quality(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in QUALITIES:
+        raise InvalidRequest("quality", f"Invalid quality {_shown(value)}: expected one of {', '.join(QUALITIES)}.")
+    return value
+
+
+def parse_loras(value: object) -> tuple[tuple[str, float | None], ...]:
+    """Adapters asked for: a name (``"sketch"`` or ``"sketch:0.6"``), a list of them, or a list of
+    ``{"name": ..., "scale": ...}`` (also ``[name, scale]`` pairs, the stored form). Whether the model offers them is the model's check."""
+    if value is None or value == []:
+        return ()
+    items = [value] if isinstance(value, str | dict) else value
+    if not isinstance(items, list | tuple):
+        raise InvalidRequest("loras", f"Invalid loras {_shown(value)}: expected a name or a list of names.")
+    parsed: list[tuple[str, float | None]] = []
+    for item in items:
+        if isinstance(item, dict) and set(item) <= {"name", "scale"}:
+            name, scale = item.get("name"), item.get("scale")
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            name, scale = item
+        elif isinstance(item, str) and ":" in item:
+            name, _, scale_text = item.rpartition(":")  # "name:0.5"; names have no colon
+            scale = float(scale_text) if SECONDS_TEXT.fullmatch(scale_text) else scale_text
+        else:
+            name, scale = item, None
+        if not isinstance(name, str) or not name or len(name) > 64:
+            raise InvalidRequest("loras", f"Invalid LoRA {_shown(item)}: expected a registered LoRA's name.")
+        if scale is not None and (isinstance(scale, bool) or not isinstance(scale, int | float) or not math.isfinite(scale)):
+            raise InvalidRequest("loras", f"Invalid scale {_shown(scale)} for LoRA '{name}': expected a number.")
+        parsed.append((name, None if scale is None else float(scale)))
+    if len({name for name, _ in parsed}) != len(parsed):
+        raise InvalidRequest("loras", "A LoRA is named twice.")
+    return tuple(parsed)
 
 
 def check_prompt(prompt: object) -> str:

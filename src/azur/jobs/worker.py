@@ -170,6 +170,8 @@ class Worker:
             fps=self.settings.fps,
             first_frame=first_frame,
             max_seconds=self.settings.max_seconds,
+            loras=(video.options or {}).get("loras"),
+            quality=(video.options or {}).get("quality"),
         )
         report = self._progress_reporter(job, lost)
         prefix = video_prefix(video.id)

@@ -6,19 +6,27 @@ from fastapi import APIRouter, Depends
 
 from azur.api.deps import ServicesDep, get_current_user
 from azur.api.errors import not_found
-from azur.api.schemas import ErrorBody, ModelList, ModelPublic
+from azur.api.schemas import ErrorBody, ModelCapabilities, ModelList, ModelPublic
 
 router = APIRouter(prefix="/v1/models", tags=["models"], dependencies=[Depends(get_current_user)],
                    responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}})
 
 
 def _models(services: ServicesDep) -> list[ModelPublic]:
-    from azur.engine.backend import backend_names
+    from azur.engine.backend import model_infos
 
     created = int(services.started_at)
+    max_seconds = services.settings.max_seconds
     now_serving = services.serving()
-    return [ModelPublic(id=name, created=created, owned_by="azur", ready=now_serving.serves(name))
-            for name in backend_names()]
+    return [
+        ModelPublic(
+            id=info.name, created=created, owned_by="azur", ready=now_serving.serves(info.name), family=info.family,
+            description=info.description, licence=info.licence, presets=info.presets, loras=info.loras,
+            capabilities=ModelCapabilities(first_frame=info.supports_first_frame, sound=info.sound,
+                                           max_seconds=min(info.max_seconds, max_seconds) if info.max_seconds else max_seconds),
+        )
+        for info in model_infos()
+    ]
 
 
 @router.get("")

@@ -179,7 +179,9 @@ def accept_create(services: ServicesDep, session: SessionDep, user: User, body: 
     first_frame = inputs.reference_image(settings, body.input_reference)
     size = body.size if body.size is not None else inputs.default_size(settings, user)
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
-                                      size=size, seed=body.seed, style=body.style, first_frame=first_frame)
+                                      size=size, seed=body.seed, style=body.style, first_frame=first_frame,
+                                      loras=body.loras if body.lora is None else [body.lora, *(body.loras or [])],
+                                      quality=body.quality)
     sound = audio_option.resolve(settings, user, body.audio, options.request)
     video = inputs.new_video(user.id, options)
     audio_option.attach(video, sound)

@@ -42,6 +42,7 @@ from azur.engine.longclip import (
     native_size,
     plan_windows,
 )
+from azur.engine.presets import MIN_CACHED_STEPS, SamplingPreset, cache_allowed, make_scheduler, model_presets
 from azur.engine.request import InvalidRequest, VideoRequest
 
 # A style preset becomes a few words at the end of the prompt (the embedded model draws styles itself).
@@ -80,6 +81,8 @@ class FamilyDefaults:
     overlap_frames: int = 1  # frames each window continues from
     distilled_steps: int = 8
     fp32_components: tuple[str, ...] = ()  # components kept in float32 whatever the dtype (Wan's VAE)
+    sound: bool = False  # the family makes a soundtrack with the video (LTX-2)
+    first_frame: bool = True  # can start from a given image (and so continue windows)
 
 
 @dataclass
@@ -184,6 +187,8 @@ class DiffusersBackend:
         self.spec = spec
         self.options = effective_options(spec, settings)
         self.resolved = resolve(self.defaults, self.options)
+        self.presets = model_presets(self.defaults, self.options)
+        self.sampling = self.presets["standard"]  # the preset of the request being made
         self.is_i2v = spec.pipeline_class in self.i2v_classes
         self.info = describe(spec)
         self.load_notes: list[str] = []
@@ -191,7 +196,13 @@ class DiffusersBackend:
         started = time.perf_counter()
         self.device = self._pick_device()
         self.pipe = self._load()
+        self._apply_loras()  # before offloading hooks and compilation wrap the transformer
         self._apply_memory_profile()
+        from azur.engine import parallel
+
+        if parallel.in_group():
+            # Before compilation: the parallel attention is what gets compiled.
+            self.load_notes.append(parallel.enable_context_parallel(self.pipe.transformer))
         self._apply_speedups()
         self.load_stats["load_s"] = time.perf_counter() - started
 
@@ -204,7 +215,7 @@ class DiffusersBackend:
     def _pick_device(self) -> str:
         import torch
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        return "cuda" if torch.cuda.is_available() else "cpu"  # a group's rank has set its own current GPU
 
     def _dtype(self) -> Any:
         import torch
@@ -259,6 +270,29 @@ class DiffusersBackend:
         pipe.set_progress_bar_config(disable=True)
         return pipe
 
+    def _apply_loras(self) -> None:
+        from azur.engine.loras import LoraSwitch
+
+        if self.spec.loras:
+            both = getattr(self.pipe, "transformer_2", None) is not None
+            self.lora_switch: LoraSwitch | None = LoraSwitch(self.pipe, self.spec.loras, both_transformers=both)
+            self.load_notes += [f"LoRA {lora.name} fused at scale {lora.scale:g}" for lora in self.spec.loras if lora.fixed]
+        else:
+            self.lora_switch = None
+
+    def select_loras(self, request: VideoRequest) -> list[str]:
+        """Activate the adapters ``request`` names (only the model's registered choices); returns notes."""
+        from azur.engine.loras import InvalidLora, check_choices
+
+        try:
+            check_choices(request.loras, self.spec.loras, self.spec.name)
+        except InvalidLora as exc:
+            raise InvalidRequest("loras", str(exc)) from None
+        if self.lora_switch is None:
+            return []
+        active = self.lora_switch.select(request.loras)
+        return [f"LoRA {name} at scale {scale:g}" for name, scale in active]
+
     def _apply_memory_profile(self) -> None:
         import torch
 
@@ -304,22 +338,19 @@ class DiffusersBackend:
         if self.options.distilled and self.options.cache is None:
             cache = "none"  # a few-step model changes too much between steps to reuse them
         threshold = self.options.cache_threshold or self.defaults.cache_threshold
-        self.cache = cache
-        if cache == "first_block":
-            from diffusers.hooks import FirstBlockCacheConfig
-
-            self.pipe.transformer.enable_cache(FirstBlockCacheConfig(threshold=threshold))
-        elif cache == "mag":
-            from diffusers.hooks import MagCacheConfig
-
-            if not self.options.mag_ratios:
-                raise BackendUnavailable(
-                    f"cache = 'mag' for model '{self.spec.name}' needs mag_ratios calibrated for this checkpoint "
-                    "(bench/step_cache.py --calibrate prints them); or use cache = 'first_block'."
-                )
-            self.pipe.transformer.enable_cache(MagCacheConfig(
-                threshold=threshold, num_inference_steps=self.resolved.steps, mag_ratios=self.options.mag_ratios,
-            ))
+        if cache == "mag" and not self.options.mag_ratios:
+            raise BackendUnavailable(
+                f"cache = 'mag' for model '{self.spec.name}' needs mag_ratios calibrated for this checkpoint "
+                "(bench/step_cache.py --calibrate prints them); or use cache = 'first_block'."
+            )
+        self.cache_kind, self.cache_threshold = cache, threshold
+        self.cache_on_steps: int | None = None  # the step count the cache is enabled for; None: off
+        self._set_cache(self.presets["standard"].steps)
+        self.cache = cache if self.cache_on_steps is not None else "none"
+        if cache != "none" and self.cache_on_steps is None:
+            self.load_notes.append(
+                f"step cache '{cache}' off: {self.presets['standard'].steps} steps is too few to reuse any"
+            )
         compile_it = self.options.compile if self.options.compile is not None else self.device == "cuda"
         self.compiled = False
         if compile_it:
@@ -331,12 +362,65 @@ class DiffusersBackend:
                 self.pipe.transformer.compile_repeated_blocks(fullgraph=False)
                 self.compiled = True
 
+    def _set_cache(self, steps: int) -> bool:
+        """Enable the configured step cache for a run of ``steps`` steps, or disable it below
+        :data:`~azur.engine.presets.MIN_CACHED_STEPS`; True when it is on."""
+        if self.cache_kind == "none":
+            return False
+        wanted = steps if cache_allowed(steps) else None
+        if wanted == self.cache_on_steps:
+            return wanted is not None
+        transformer = self.pipe.transformer
+        if self.cache_on_steps is not None:
+            transformer.disable_cache()
+        if wanted is not None:
+            if self.cache_kind == "first_block":
+                from diffusers.hooks import FirstBlockCacheConfig
+
+                transformer.enable_cache(FirstBlockCacheConfig(threshold=self.cache_threshold))
+            else:
+                from diffusers.hooks import MagCacheConfig
+
+                # MagCache's calibration is per step count: it is set again whenever the count changes.
+                transformer.enable_cache(MagCacheConfig(
+                    threshold=self.cache_threshold, num_inference_steps=steps, mag_ratios=self.options.mag_ratios,
+                ))
+        self.cache_on_steps = wanted
+        return wanted is not None
+
+    def use_preset(self, request: VideoRequest) -> list[str]:
+        """Set the sampling (steps, guidance, shift, scheduler, cache) for ``request``'s quality; returns notes."""
+        quality = request.quality or "standard"
+        preset: SamplingPreset = self.presets[quality]
+        self.sampling = preset
+        if not hasattr(self, "checkpoint_scheduler"):
+            self.checkpoint_scheduler = self.pipe.scheduler  # "default" always means this one
+        scheduler = make_scheduler(self.checkpoint_scheduler, preset)
+        for pipe in (self.pipe, getattr(self, "_image_pipe", None)):
+            if pipe is not None and pipe.scheduler is not scheduler:
+                pipe.scheduler = scheduler
+        notes = []
+        if request.quality is not None:
+            notes.append(f"quality {quality}: {preset.steps} steps, guidance {preset.guidance:g}"
+                         + (f", shift {preset.shift:g}" if preset.shift is not None else ""))
+            if self.options.distilled and quality != "standard":
+                notes.append(f"{self.spec.name} is distilled for {preset.steps} steps: every quality uses them")
+        cached = self._set_cache(preset.steps)
+        if self.cache_kind != "none" and not cached:
+            notes.append(f"step cache off for {preset.steps} steps (fewer than the {MIN_CACHED_STEPS} a cache needs)")
+        return notes
+
+    @property
+    def size_multiple(self) -> int:
+        """Frame sides are multiples of this (the family's; a family may read it from the loaded model)."""
+        return self.defaults.size_multiple
+
     # ---- the request -------------------------------------------------------------------------------
 
     def plan(self, request: VideoRequest) -> WindowPlan:
         """Native size and windows for ``request`` (see :mod:`azur.engine.longclip`)."""
         d, s = self.defaults, self.resolved
-        size = native_size(request.size, s.area, d.size_multiple)
+        size = native_size(request.size, s.area, self.size_multiple)
         needed = native_frames_needed(request.frame_count, request.fps, s.fps)
         windows, overlap = plan_windows(needed, rule=d.frame_rule, max_frames=s.max_frames, overlap=s.overlap)
         return WindowPlan(size, s.fps, needed, windows, overlap)
@@ -372,6 +456,11 @@ class DiffusersBackend:
                 "input_reference",
                 f"Model '{self.spec.name}' is an image-to-video model: give a first frame (input_reference / --image).",
             )
+        from azur.engine import parallel
+
+        if parallel.in_group() and parallel.rank() == 0:
+            parallel.share_request(request)  # every rank of the group runs this clip with us
+        lora_notes = self.select_loras(request) + self.use_preset(request)
         plan = self.plan(request)
         prompt = self.prompt_for(request)
         if self.device == "cuda":
@@ -413,9 +502,9 @@ class DiffusersBackend:
             **self.load_stats,
         }
         where = "GPU allocated" if self.device == "cuda" else "process RSS"
-        notes = self.check(request) + self.load_notes + [
+        notes = self.check(request) + self.load_notes + lora_notes + [
             f"{self.spec.name}: {len(frames)} frames at {plan.native_size[0]}x{plan.native_size[1]}, "
-            f"{plan.native_fps} fps, {self.resolved.steps} steps in {model_s:.1f} s on {self.device}; "
+            f"{plan.native_fps} fps, {self.sampling.steps} steps in {model_s:.1f} s on {self.device}; "
             f"peak memory {peak / 2**30:.2f} GB ({where})"
         ]
         out = conform(
@@ -434,8 +523,8 @@ class DiffusersBackend:
             "height": size[1],
             "width": size[0],
             "num_frames": frames,
-            "num_inference_steps": s.steps,
-            "guidance_scale": s.guidance,
+            "num_inference_steps": self.sampling.steps,
+            "guidance_scale": self.sampling.guidance,
             "generator": generator,
             "max_sequence_length": s.max_sequence_length,
             "output_type": "np",
@@ -516,6 +605,8 @@ def build_backend(spec: ModelSpec, settings: Settings | None = None) -> Diffuser
         from azur.engine.backends.ltx import LTXBackend as cls
     elif spec.family == "cogvideox":
         from azur.engine.backends.cogvideox import CogVideoXBackend as cls
+    elif spec.family == "skyreels":
+        from azur.engine.backends.skyreels import SkyReelsBackend as cls
     else:
         raise BackendUnavailable(f"Unknown family '{spec.family}' for model '{spec.name}'.")
     return cls(spec, settings)
@@ -529,6 +620,8 @@ def family_defaults(family: str) -> FamilyDefaults:
         from azur.engine.backends.ltx import DEFAULTS
     elif family == "cogvideox":
         from azur.engine.backends.cogvideox import DEFAULTS
+    elif family == "skyreels":
+        from azur.engine.backends.skyreels import DEFAULTS
     else:
         raise BackendUnavailable(f"Unknown family '{family}'.")
     return DEFAULTS
@@ -536,11 +629,28 @@ def family_defaults(family: str) -> FamilyDefaults:
 
 def describe(spec: ModelSpec) -> ModelInfo:
     """What ``GET /v1/models`` shows for a catalog entry, without loading it."""
+    from azur.config import get_settings
+    from azur.engine.known_models import LICENCES, known_model
+
     defaults = family_defaults(spec.family)
+    options = effective_options(spec, get_settings())
+    licence_id = spec.source.get("licence")
+    if licence_id is None:
+        known = known_model(spec.source.get("repo_id", "")) if spec.source else None
+        licence_id = known.licence if known else None
+    licence = LICENCES[licence_id].to_json() if licence_id in LICENCES else (
+        {"id": licence_id, "name": licence_id, "url": "", "excludes_eu": False, "commercial": "unknown",
+         "restrictions": ["a licence Azur does not know: read it"]} if licence_id else None)
+    resolved = resolve(defaults, options)
     return ModelInfo(
         name=spec.name,
         family=spec.family,
         description=f"{defaults.description} ({spec.pipeline_class or 'diffusers'}, {spec.path.name})",
         max_seconds=MAX_SECONDS,
-        supports_first_frame=True,
+        supports_first_frame=defaults.first_frame,
+        sound=defaults.sound,
+        licence=licence,
+        presets={quality: preset.to_json() for quality, preset in model_presets(defaults, options).items()},
+        loras=[{"name": lora.name, "scale": lora.scale} for lora in spec.loras if not lora.fixed],
+        native={"fps": resolved.fps, "max_frames": resolved.max_frames, "area": resolved.area},
     )

@@ -26,6 +26,9 @@ class EmbeddedBackend:
         description="Azur's own tiny text-to-video model: simple shapes on plain backgrounds, EN and FR, CPU.",
         max_seconds=60,
         supports_first_frame=True,
+        licence={"id": "apache-2.0", "name": "Apache 2.0 (Azur's own weights)",
+                 "url": "https://www.apache.org/licenses/LICENSE-2.0", "excludes_eu": False, "commercial": "yes",
+                 "restrictions": []},
     )
 
     def __init__(self) -> None:

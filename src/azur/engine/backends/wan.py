@@ -1,4 +1,11 @@
-"""Wan 2.1 (Alibaba) through diffusers: text-to-video (1.3B, 14B) and image-to-video (14B 480P/720P).
+"""Wan 2.1 and 2.2 (Alibaba) through diffusers: text-to-video (2.1 1.3B and 14B; 2.2 TI2V-5B and A14B) and
+image-to-video (2.1 14B 480P/720P).
+
+Wan 2.2 needs nothing of its own here: its folders are ``WanPipeline`` ones. TI2V-5B has a VAE that
+compresses 16x (sides in multiples of 32) and per-token timesteps (``expand_timesteps``), and runs at 24 fps
+(install it with ``fps = 24``, ``area = 901120``: ``azur models pull wan2.2-5b`` sets them). A14B holds two
+experts, ``transformer`` for the noisy first steps and ``transformer_2`` for the rest; the pipeline hands
+over at ``boundary_ratio`` (model_index.json), both stay loaded (offloading moves them as needed).
 
 Wan makes 4k+1 frames at 16 fps, sides in multiples of 16, at most 81 frames (5 s) per window; its text
 encoder (UMT5) reads Chinese, English and many other languages, so prompts pass through untouched. The
@@ -56,6 +63,12 @@ class WanBackend(DiffusersBackend):
         from diffusers import WanImageToVideoPipeline, WanPipeline
 
         return WanImageToVideoPipeline if self.is_i2v else WanPipeline
+
+    @property
+    def size_multiple(self) -> int:
+        """VAE compression x patch: 16 for Wan 2.1 and the A14B experts, 32 for Wan 2.2 TI2V-5B's VAE."""
+        patch = self.pipe.transformer.config.patch_size[1]
+        return int(self.pipe.vae_scale_factor_spatial) * int(patch)
 
     def latent_inpainter(self, condition: np.ndarray, frames: int, generator: Any) -> Callable[[Any, int, Any], Any]:
         import torch

@@ -18,6 +18,7 @@ const state = {
   lastId: null,
   cards: new Map(), // video id -> {li, video, objectUrls}
   polling: new Set(),
+  models: [], // GET /v1/models: id, family, licence, capabilities, presets, loras
 };
 
 const $ = (id) => document.getElementById(id);
@@ -76,6 +77,7 @@ function applyLanguage() {
   renderWebhooks();
   fillSizes();
   renderUsage();
+  renderModel();
   for (const card of state.cards.values()) renderCard(card);
   batches.rerender();
 }
@@ -117,7 +119,7 @@ async function showWorkspace() {
   $("signin").hidden = true;
   $("workspace").hidden = false;
   $("signout").hidden = false;
-  await loadUsage();
+  await Promise.all([loadUsage(), loadModels()]);
   state.lastId = null;
   $("library").replaceChildren();
   state.cards.clear();
@@ -185,6 +187,65 @@ function fillSizes() {
   select.value = values.includes(current) ? current : values.includes("854x480") ? "854x480" : values[0];
 }
 
+// ---------- models ----------
+async function loadModels() {
+  try {
+    state.models = (await api("/v1/models")).data;
+  } catch {
+    state.models = []; // the composer then sends no model: the server's default runs
+  }
+  const select = $("model");
+  const current = select.value;
+  select.replaceChildren();
+  for (const model of state.models) {
+    const option = document.createElement("option");
+    option.value = model.id;
+    option.textContent = model.family ? `${model.id} (${model.family})` : model.id;
+    select.append(option);
+  }
+  const ids = state.models.map((m) => m.id);
+  select.value = ids.includes(current) ? current : ids.includes("azur-tiny") ? "azur-tiny" : ids[0] || "";
+  $("model-field").hidden = ids.length === 0;
+  renderModel();
+  $("compose").dataset.models = String(ids.length); // the picker is filled (tests wait for this)
+}
+
+function selectedModel() {
+  return state.models.find((m) => m.id === $("model").value) || null;
+}
+
+function renderModel() {
+  const model = selectedModel();
+  const presets = model && model.presets ? model.presets : {};
+  $("quality-field").hidden = Object.keys(presets).length === 0;
+  for (const option of $("quality").options) {
+    const preset = presets[option.value];
+    option.textContent = t(`quality.${option.value}`) + (preset ? ` · ${t("model.steps", { steps: preset.steps })}` : "");
+  }
+  const loras = model && model.loras ? model.loras : [];
+  const lora = $("lora");
+  const chosen = lora.value;
+  lora.replaceChildren(new Option(t("lora.none"), ""));
+  for (const item of loras) lora.append(new Option(item.name, item.name));
+  lora.value = loras.some((l) => l.name === chosen) ? chosen : "";
+  $("lora-field").hidden = loras.length === 0;
+  const info = $("model-info");
+  info.hidden = !model;
+  if (!model) return;
+  const caps = model.capabilities || {};
+  const parts = [];
+  if (model.licence) {
+    const limits = model.licence.restrictions || [];
+    parts.push(t("model.licence", { name: model.licence.name }) + (limits.length ? ` (${limits.join("; ")})` : ""));
+  } else {
+    parts.push(t("model.licenceUnknown"));
+  }
+  parts.push(t(caps.first_frame ? "model.firstFrame" : "model.noFirstFrame"));
+  if (caps.sound) parts.push(t("model.sound"));
+  if (caps.max_seconds) parts.push(t("model.maxSeconds", { seconds: caps.max_seconds }));
+  info.textContent = parts.join(" · ");
+}
+
 // ---------- composer ----------
 async function submitCompose(event) {
   event.preventDefault();
@@ -202,6 +263,9 @@ async function submitCompose(event) {
   form.append("size", $("size").value);
   form.append("style", $("style").value);
   if ($("seed").value !== "") form.append("seed", $("seed").value);
+  if (!$("model-field").hidden && $("model").value) form.append("model", $("model").value);
+  if (!$("quality-field").hidden) form.append("quality", $("quality").value);
+  if (!$("lora-field").hidden && $("lora").value) form.append("lora", $("lora").value);
   const file = $("image").files[0];
   if (file) form.append("input_reference", file, file.name);
   if ($("consent").checked) form.append("likeness_consent", "true");
@@ -473,6 +537,7 @@ function init() {
   $("signout").addEventListener("click", signOut);
   $("compose").addEventListener("submit", submitCompose);
   batches.init();
+  $("model").addEventListener("change", renderModel);
   $("more").addEventListener("click", () => loadMore().catch((err) => showError($("compose-error"), err.message)));
   $("tab-videos").addEventListener("click", () => showPage("videos"));
   $("tab-webhooks").addEventListener("click", () => showPage("webhooks"));
