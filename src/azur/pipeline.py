@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from azur.config import Settings, get_settings
-from azur.engine.backend import get_backend
+from azur.engine.backend import Clip, ProgressFn, get_backend
 from azur.engine.request import VideoRequest
 from azur.media.audio import AudioSource
 from azur.media.encode import EncodeOptions, VideoWriter
@@ -32,6 +32,10 @@ from azur.provenance.watermark import WatermarkEmbedder, WatermarkPayload
 
 # Called with overall progress 0..1 and the current stage ("sampling", "encoding", "finishing").
 PipelineProgress = Callable[[float, str], None]
+
+# Makes the frames of a video: the backend's clip by default; a storyboard, a loop, a blend or a stitched
+# extension hand in their own (azur.engine.compose, azur.storyboard.render), built on the same backends.
+ClipSource = Callable[[ProgressFn], Clip]
 
 SPRITESHEET_FRAMES = 16
 
@@ -56,6 +60,19 @@ class VideoResult:
     visible_mark: bool = False
 
 
+def _never_back(report: PipelineProgress) -> PipelineProgress:
+    """``report`` that never goes back: a clip made of shots reports each shot's model work while its
+    frames are being encoded, so the two counts interleave."""
+    highest = [0.0]
+
+    def forward(fraction: float, stage: str) -> None:
+        if fraction >= highest[0]:
+            highest[0] = fraction
+            report(fraction, stage)
+
+    return forward
+
+
 def new_video_id() -> str:
     """A fresh video id: ``video_`` + 32 lowercase hex digits."""
     return f"video_{uuid.uuid4().hex}"
@@ -71,14 +88,17 @@ def make_video(
     settings: Settings | None = None,
     audio: AudioSource | None = None,
     visible_mark: bool | None = None,
+    clip_source: ClipSource | None = None,
 ) -> VideoResult:
     """Generate ``request`` into ``out_path`` (MP4 or WebM), marked as ``settings.provenance`` says.
 
     ``video_id``: the id the watermark and manifest carry (``video_`` + 32 hex; a new one when None).
     ``audio``: an optional soundtrack (WAV path or :class:`~azur.media.audio.Audio`).
     ``visible_mark``: force the visible "AI" label on or off (None: ``settings.provenance.visible_mark``).
+    ``clip_source``: makes the frames instead of ``request``'s backend (``request`` still gives the size,
+    the model named in the credentials and the progress split); its clip's chapters go into the file.
     Raises the backend's, encoder's and signer's errors; a failed run leaves no file behind."""
-    report = progress or (lambda fraction, stage: None)
+    report = _never_back(progress or (lambda fraction, stage: None))
     out_path = Path(out_path)
     settings = settings or get_settings()
     marks = settings.provenance
@@ -88,7 +108,8 @@ def make_video(
     # Share of the progress bar given to the model's own work; the rest goes to encoding frames.
     model_share = 0.3 if backend.info.family == "embedded" else 0.85
     started = time.perf_counter()
-    clip = backend.generate(request, lambda f, stage: report(model_share * f, stage))
+    make_clip = clip_source or (lambda backend_progress: backend.generate(request, backend_progress))
+    clip = make_clip(lambda f, stage: report(model_share * f, stage))
     generated = time.perf_counter()
 
     keep = set(spaced_indices(clip.frame_count, SPRITESHEET_FRAMES))
@@ -102,7 +123,7 @@ def make_video(
     kept: dict[int, np.ndarray] = {}
     with VideoWriter(
         out_path, request.width, request.height, clip.fps, encode,
-        audio=audio, luma_filter=embedder.apply_luma if embedder else None,
+        audio=audio, luma_filter=embedder.apply_luma if embedder else None, chapters=clip.chapters,
     ) as writer:
         for i, frame in enumerate(clip.frames):
             if label is not None:

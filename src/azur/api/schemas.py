@@ -43,6 +43,9 @@ class VideoPublic(BaseModel):
     error: VideoError | None = None
     provenance: dict[str, Any] | None = Field(None, description="Azur: how the finished video is marked "
                                               "(ai_generated, c2pa_signed, watermark_id, visible_mark).")
+    storyboard: list[dict[str, Any]] | None = Field(None, description="Azur: the shots of a storyboard video "
+                                                    "(prompt, seconds, transition, character, has_image).")
+    loop: bool | None = Field(None, description="Azur: the video loops (its last frame flows into its first).")
 
 
 class VideoList(BaseModel):
@@ -116,16 +119,23 @@ class VideoCreateBody(AzurOptions):
     input_reference: Any = Field(None, description="An image file (multipart), or {\"image_url\": \"data:...\"}.")
     likeness_consent: Flag = Field(False, description="Azur: the user has the consent of every real person "
                                    "shown in input_reference (recorded in the audit log).")
+    storyboard: Any = Field(None, description="Azur: shots made into one video, each {prompt, seconds, transition "
+                            "(cut, crossfade, continue), image (data URL), character}; seconds is their total.")
+    loop: Flag = Field(False, description="Azur: make the video loop (its last frame flows into its first).")
 
 
 class VideoRemixBody(AzurOptions):
     prompt: Prompt
+    shot: Any = Field(None, description="Azur: for a storyboard video, the index (from 0) of the shot whose "
+                      "prompt the remix changes.")
 
 
 class VideoExtendBody(AzurOptions):
     prompt: Prompt
     seconds: Seconds
     video: Any = Field(description="{\"id\": \"video_...\"} of a completed video, or a video file (multipart).")
+    stitch: Flag = Field(True, description="Azur: the result is the source and its new segment stitched (as "
+                         "OpenAI's spec says); false: the new segment alone.")
 
 
 class VideoEditBody(AzurOptions):

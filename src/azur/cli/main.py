@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from azur.cli import audit, generate, keys, models, plans, serve, train, users, verify, worker
+from azur.cli import audit, generate, keys, models, plans, serve, storyboard, train, users, verify, worker
 
 app = typer.Typer(
     name="azur",

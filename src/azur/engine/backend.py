@@ -13,11 +13,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from azur.engine.request import VideoRequest
+
+if TYPE_CHECKING:
+    from azur.media.encode import Chapter
 
 # Called with the fraction done (0..1) of the backend's own work, and a short stage name.
 ProgressFn = Callable[[float, str], None]
@@ -40,6 +43,7 @@ class Clip:
     fps: int
     notes: list[str] = field(default_factory=list)  # things the user should know (e.g. unknown words)
     stats: dict[str, float] = field(default_factory=dict)  # measurements: model_s, peak_memory_bytes, ...
+    chapters: list[Chapter] = field(default_factory=list)  # marks of a clip made of shots (a storyboard)
 
 
 @dataclass(frozen=True)

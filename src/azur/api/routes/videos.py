@@ -86,6 +86,8 @@ def public(video: Video) -> VideoPublic:
         size=video.size_text,
         remixed_from_video_id=video.remixed_from_video_id,
         provenance={"ai_generated": True, **video.provenance} if video.provenance else None,
+        storyboard=(video.options or {}).get("storyboard"),
+        loop=True if (video.options or {}).get("loop") else None,
         # A failure's message may quote an exception that names a server path: shown without it.
         error=VideoError(code=video.error_code or "generation_failed",
                          message=client_text(video.error_message or "Failed."))
@@ -100,13 +102,16 @@ def answer(video: Video, response: Response, services: ServicesDep) -> VideoPubl
 
 
 def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video, options: inputs.Options,
-            *, upload=None, likeness_consent: bool = False, remix_of: Video | None = None) -> Video:  # noqa: ANN001
+            *, upload=None, likeness_consent: bool = False, remix_of: Video | None = None,  # noqa: ANN001
+            more_prompts: tuple[str, ...] = (), more_uploads: tuple = (),
+            more_files: dict[str, bytes] | None = None) -> Video:
     """Moderate, check the plan, reserve the quota, store the job's inputs, add the job and commit, all
     in one transaction: from here on the video will be made (or refunded).
 
     ``upload`` is a first frame the user sent (checked for nudity and real faces); frames taken from the
     user's own finished videos were checked when those were made. ``remix_of``: the video whose stored
-    first frame the new one starts from.
+    first frame the new one starts from. ``more_prompts`` and ``more_uploads``: further prompts and images
+    to moderate (a storyboard's shots); ``more_files``: further input files stored beside the video, by name.
     """
     from azur.accounts import ledger
     from azur.accounts.plans import PlanLimit
@@ -114,8 +119,11 @@ def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video
 
     try:
         services.safety.check_prompt(user.id, options.request.prompt)
-        if upload is not None:
-            services.safety.check_upload(user.id, upload, likeness_consent=likeness_consent)
+        for prompt in more_prompts:
+            services.safety.check_prompt(user.id, prompt)
+        for image in (upload, *more_uploads):
+            if image is not None:
+                services.safety.check_upload(user.id, image, likeness_consent=likeness_consent)
     except Blocked as exc:
         raise moderation_blocked(exc.message, exc.category, param=exc.param) from None
     except ModerationUnavailable as exc:
@@ -131,6 +139,8 @@ def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video
     # a refused or failed request leaves nothing in storage (`azur purge` sweeps what a crash leaves).
     try:
         inputs.store_first_frame(services.storage, video, first_frame)
+        for name, data in (more_files or {}).items():
+            services.storage.put_bytes(video_prefix(video.id) + name, data)
         services.queue.submit(session, video)
         session.commit()
     except BaseException:
@@ -150,12 +160,19 @@ def _remove_files_of(services: ServicesDep, video_id: str) -> None:
 @router.post("", openapi_extra=body_openapi(VideoCreateBody, file_fields=("input_reference",)))
 def create_video(body: CreateBody, response: Response, services: ServicesDep, session: SessionDep,
                  user: CurrentUser) -> VideoPublic:
-    """Create a video from a prompt, optionally starting from an image (``input_reference``)."""
+    """Create a video from a prompt, optionally starting from an image (``input_reference``), or from a
+    storyboard of shots (``storyboard``, Azur), optionally looping (``loop``, Azur)."""
+    if body.storyboard is not None:
+        from azur.api.routes import storyboards
+
+        return answer(storyboards.create(services, session, user, body), response, services)
     settings = services.settings
     first_frame = inputs.reference_image(settings, body.input_reference)
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
                                       size=body.size, seed=body.seed, style=body.style, first_frame=first_frame)
     video = inputs.new_video(user.id, options)
+    if body.loop:
+        video.options = {**(video.options or {}), "loop": True}
     accepted = _accept(services, session, user, video, options, upload=first_frame,
                        likeness_consent=body.likeness_consent)
     return answer(accepted, response, services)
@@ -227,11 +244,17 @@ def _from_source(services: ServicesDep, session: SessionDep, user: User, body: V
                                                        json_objects={"video": VIDEO_REFERENCE}))
 def extend_video(body: ExtendBody, response: Response, services: ServicesDep, session: SessionDep,
                  user: CurrentUser) -> VideoPublic:
-    """Continue a video: the new video starts on the source's last frame and lasts ``seconds``."""
+    """Continue a video: a new segment of ``seconds`` starting on the source's last frame, stitched after
+    the source (the video's ``seconds`` is then the total, as OpenAI's spec says); with ``stitch: false``
+    (Azur) the video is the new segment alone."""
+    from azur.api import stitching
+
     options, source_id, upload = _from_source(services, session, user, body, frame="last", verb="extended",
                                               keep_length=False)
     video = inputs.new_video(user.id, options, kind=VideoKind.extension, source=source_id)
-    return answer(_accept(services, session, user, video, options, upload=upload), response, services)
+    files = stitching.prepare(services, session, user, body, video, options, source_id) if body.stitch else {}
+    return answer(_accept(services, session, user, video, options, upload=upload, more_files=files), response,
+                  services)
 
 
 @router.post("/edits", openapi_extra=body_openapi(VideoEditBody, file_fields=("video",),
@@ -317,14 +340,27 @@ def download_content(
 @router.post("/{video_id}/remix", openapi_extra=body_openapi(VideoRemixBody))
 def remix_video(source: OwnedVideo, body: RemixBody, response: Response, services: ServicesDep,
                 session: SessionDep, user: CurrentUser) -> VideoPublic:
-    """A new video with the source's options and seed and a new prompt."""
+    """A new video with the source's options and seed and a new prompt; for a storyboard video, a new
+    prompt for one shot (``shot``, Azur)."""
+    from azur.jobs.compositions import generated_seconds, input_files
+
     settings = services.settings
     inputs.require_completed(source, "remixed")
-    options = inputs.validate_options(settings, prompt=body.prompt, model=source.model, seconds=source.seconds,
-                                      size=source.size_text, seed=source.seed if body.seed is None else body.seed,
+    if (source.options or {}).get("storyboard"):
+        from azur.api.routes import storyboards
+
+        return answer(storyboards.remix(services, session, user, source, body), response, services)
+    if body.shot is not None:
+        raise bad_request("shot applies only to a storyboard video.", param="shot")
+    options = inputs.validate_options(settings, prompt=body.prompt, model=source.model,
+                                      seconds=generated_seconds(source), size=source.size_text,
+                                      seed=source.seed if body.seed is None else body.seed,
                                       style=body.style or source.style)
     video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
-    return answer(_accept(services, session, user, video, options, remix_of=source), response, services)
+    # The source's own way of being made (a loop, a blend, a stitched extension) and its inputs carry over.
+    video.options, video.seconds = source.options, source.seconds
+    return answer(_accept(services, session, user, video, options, remix_of=source,
+                          more_files=input_files(services.storage, source)), response, services)
 
 
 def _stored_frame(services: ServicesDep, source: Video, which: str):  # noqa: ANN202
