@@ -141,3 +141,13 @@ class VideoExtendBody(AzurOptions):
 class VideoEditBody(AzurOptions):
     prompt: Prompt
     video: Any = Field(description="{\"id\": \"video_...\"} of a completed video, or a video file (multipart).")
+
+
+class VideoBlendBody(AzurOptions):
+    """Azur: ``POST /v1/videos/blends``."""
+
+    video_ids: list[str] = Field(description="Two completed videos: the blend goes from the end of the first to "
+                                 "the start of the second.")
+    prompt: Prompt | None = Field(None, description="What happens in between (default: the second video's prompt).")
+    seconds: Seconds | None = Field(None, description="The blend's length (default 2).")
+    model: ModelName | None = Field(None, description="Default: the first video's model.")
