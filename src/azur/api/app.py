@@ -26,7 +26,7 @@ from azur.api import docs
 from azur.api.errors import install_error_handlers
 from azur.api.security_headers import SecurityHeaders
 from azur import studio
-from azur.api.routes import blends, health, me, models, usage, verify, videos
+from azur.api.routes import blends, health, me, models, storyboards, usage, verify, videos
 from azur.config import Settings, get_settings
 
 log = logging.getLogger("azur.api")
@@ -73,6 +73,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(health.router)
     app.include_router(videos.router)
     app.include_router(blends.router)
+    app.include_router(storyboards.router)
     app.include_router(models.router)
     app.include_router(verify.router)
     app.include_router(usage.router)

@@ -151,3 +151,21 @@ class VideoBlendBody(AzurOptions):
     prompt: Prompt | None = Field(None, description="What happens in between (default: the second video's prompt).")
     seconds: Seconds | None = Field(None, description="The blend's length (default 2).")
     model: ModelName | None = Field(None, description="Default: the first video's model.")
+
+
+class StoryboardDraftBody(_Body):
+    """Azur: ``POST /v1/storyboards/draft``."""
+
+    script: Prompt = Field(description="A paragraph or a short script, in English or French.")
+    language: Literal["en", "fr"] | None = Field(None, description="The script's language (default: detected).")
+
+
+class StoryboardDraft(BaseModel):
+    """Azur: a proposed storyboard; ``storyboard`` can be sent as is to ``POST /v1/videos``."""
+
+    object: Literal["storyboard.draft"] = "storyboard.draft"
+    storyboard: list[dict[str, Any]]
+    seconds: float
+    language: Literal["en", "fr"]
+    source: Literal["rules", "chat"] = Field(description="Azur's rules, or the operator's chat model.")
+    notes: list[str]

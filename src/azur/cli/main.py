@@ -36,6 +36,7 @@ models.register(app)
 plans.register(app)
 audit.register(app)
 train.register(app)
+storyboard.register(app)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

@@ -67,3 +67,40 @@ def _data_url(image: Path) -> str:
     except OSError:
         raise UserError(f"Cannot read the shot image {image}.") from None
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+@storyboard_app.command("draft")
+def draft(
+    script: Path = typer.Argument(..., help="A text file: a paragraph or a short script, in English or French."),
+    language: str | None = typer.Option(None, "--language", help="en or fr (default: detected)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the storyboard JSON here (default: "
+                                       "print it)."),
+) -> None:
+    """Propose a storyboard for a script: one shot per beat, establishing and cutaway shots."""
+    import sys
+
+    from azur.cli.common import console
+    from azur.config import get_settings
+    from azur.storyboard.draft import DraftError, draft_storyboard
+
+    settings = get_settings()
+    try:
+        text = script.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"No such script file: {script}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"Cannot read {script}: {exc}") from None
+    try:
+        result = draft_storyboard(text, language=language, max_chars=settings.storyboard.max_script_chars,
+                                  max_shots=settings.storyboard.max_shots, max_seconds=settings.max_seconds,
+                                  chat=settings.storyboard.chat)
+    except DraftError as exc:
+        raise UserError(str(exc)) from None
+    shots = json.dumps(result.shots, ensure_ascii=False, indent=2)
+    if output is not None:
+        output.write_text(shots + "\n", encoding="utf-8")
+        console.print(f"[green]wrote[/] {output} — {len(result.shots)} shots, {result.seconds:g} s ({result.source})")
+    else:
+        sys.stdout.write(shots + "\n")  # plain JSON, for a pipe or a file
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)

@@ -12,18 +12,41 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from fastapi import APIRouter, Depends
 
 from azur.api import video_inputs as inputs
-from azur.api.deps import ServicesDep, SessionDep
+from azur.api.body import body_dependency, body_openapi
+from azur.api.deps import ServicesDep, SessionDep, get_current_user
 from azur.api.errors import bad_request, too_large
 from azur.api.routes import videos
-from azur.api.schemas import VideoCreateBody, VideoRemixBody
+from azur.api.schemas import StoryboardDraft, StoryboardDraftBody, VideoCreateBody, VideoRemixBody
 from azur.db.models import User, Video, VideoKind
 from azur.engine.request import InvalidRequest
 from azur.storyboard.shots import from_stored, image_file, parse_storyboard, stored, total_seconds
+
+
+router = APIRouter(prefix="/v1/storyboards", tags=["storyboards"], responses=videos.ERRORS,
+                   dependencies=[Depends(get_current_user)])
+DraftBody = Annotated[StoryboardDraftBody, Depends(body_dependency(StoryboardDraftBody))]
+
+
+@router.post("/draft", openapi_extra=body_openapi(StoryboardDraftBody))
+def draft_storyboard(body: DraftBody, services: ServicesDep) -> StoryboardDraft:
+    """A proposed storyboard for a script: one shot per beat, lengths from the text, establishing and
+    cutaway shots where the scene changes (Azur's rules, or the operator's chat model when configured)."""
+    from azur.storyboard.draft import DraftError, draft_storyboard
+
+    settings = services.settings
+    try:
+        draft = draft_storyboard(body.script, language=body.language, max_chars=settings.storyboard.max_script_chars,
+                                 max_shots=settings.storyboard.max_shots, max_seconds=settings.max_seconds,
+                                 chat=settings.storyboard.chat)
+    except DraftError as exc:
+        raise bad_request(str(exc), param="script") from None
+    return StoryboardDraft(**draft.as_json())
 
 
 def create(services: ServicesDep, session: SessionDep, user: User, body: VideoCreateBody) -> Video:
