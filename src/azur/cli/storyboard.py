@@ -45,7 +45,7 @@ def storyboard_source(path: Path, settings: Any):  # noqa: ANN201
               for i, s in enumerate(shots) if s.image}
 
     def clip_source(request):  # noqa: ANN001, ANN202
-        return storyboard_clip(shots, request, images, crossfade_seconds=settings.storyboard.crossfade_seconds)
+        return storyboard_clip(shots, request, images.get, crossfade_seconds=settings.storyboard.crossfade_seconds)
 
     return total_seconds(shots, settings.fps), clip_source
 

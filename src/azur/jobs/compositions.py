@@ -50,9 +50,13 @@ def clip_source_for(video: Video, request: VideoRequest, storage: Storage, setti
         from azur.storyboard.shots import from_stored, image_file
 
         shots = from_stored(options["storyboard"])
-        images = {i: load_image(storage.read_bytes(prefix + image_file(i)), settings.media)
-                  for i, shot in enumerate(shots) if shot.has_image}
-        return storyboard_clip(shots, request, images, crossfade_seconds=settings.storyboard.crossfade_seconds)
+
+        def image_of(index: int):  # noqa: ANN202 - read as the shot starts: a lost file fails that shot, named
+            if not shots[index].has_image:
+                return None
+            return load_image(storage.read_bytes(prefix + image_file(index)), settings.media)
+
+        return storyboard_clip(shots, request, image_of, crossfade_seconds=settings.storyboard.crossfade_seconds)
     if options.get("loop"):
         from azur.engine.compose import looping_clip
 

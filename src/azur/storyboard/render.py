@@ -12,7 +12,7 @@ shot the last frame shown as its first frame (image-to-video).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 
 import numpy as np
@@ -57,25 +57,26 @@ def chapters_of(shots: list[Shot], fps: int) -> list[Chapter]:
     return marks
 
 
-def storyboard_clip(shots: list[Shot], base: VideoRequest, images: dict[int, np.ndarray], *,
+def storyboard_clip(shots: list[Shot], base: VideoRequest, image_of: Callable[[int], np.ndarray | None], *,
                     crossfade_seconds: float):  # noqa: ANN201 - a pipeline ClipSource
     """A :data:`azur.pipeline.ClipSource` making the storyboard ``shots`` at ``base``'s size, model and seed.
 
-    ``images``: first-frame images by shot index. The returned source raises :class:`ShotFailed` naming
-    the shot that could not be made; exceptions raised by the caller's progress callback pass unchanged."""
+    ``image_of(index)``: shot ``index``'s first-frame image or None, read when the shot starts. The
+    returned source raises :class:`ShotFailed` naming the shot that could not be made (its image, its
+    model); exceptions raised by the caller's progress callback pass unchanged."""
 
     def source(progress: ProgressFn) -> Clip:
         fps = base.fps
         lengths = [frames_of(s, fps) for s in shots]
         total = sum(lengths)
         notes: list[str] = []
-        frames = _frames(shots, base, images, lengths, round(crossfade_seconds * fps), progress, notes)
+        frames = _frames(shots, base, image_of, lengths, round(crossfade_seconds * fps), progress, notes)
         return Clip(frames=frames, frame_count=total, fps=fps, notes=notes, chapters=chapters_of(shots, fps))
 
     return source
 
 
-def _frames(shots: list[Shot], base: VideoRequest, images: dict[int, np.ndarray], lengths: list[int],
+def _frames(shots: list[Shot], base: VideoRequest, image_of: Callable[[int], np.ndarray | None], lengths: list[int],
             crossfade_frames: int, progress: ProgressFn, notes: list[str]) -> Iterator[np.ndarray]:
     backend = get_backend(base.model)
     total = sum(lengths)
@@ -88,8 +89,6 @@ def _frames(shots: list[Shot], base: VideoRequest, images: dict[int, np.ndarray]
         following = shots[index + 1] if index + 1 < len(shots) else None
         # The next shot's dissolve is made of this shot's extra frames (never more than the next shot has).
         extra = min(crossfade_frames, lengths[index + 1]) if following and following.transition == "crossfade" else 0
-        first = last_shown if shot.transition == "continue" else images.get(index)
-        request = shot_request(base, shot, index, first_frame=first, frames=length + extra)
 
         def shot_progress(fraction: float, stage: str, start: int = done, length: int = length) -> None:
             try:
@@ -99,6 +98,8 @@ def _frames(shots: list[Shot], base: VideoRequest, images: dict[int, np.ndarray]
                 raise
 
         try:
+            first = last_shown if shot.transition == "continue" else image_of(index)
+            request = shot_request(base, shot, index, first_frame=first, frames=length + extra)
             clip = backend.generate(request, shot_progress)
             notes.extend(n for n in clip.notes if n not in notes)
             produced = _take(clip.frames, length + extra)

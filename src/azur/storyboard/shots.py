@@ -64,7 +64,7 @@ def _as_list(value: Any) -> list[Any]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InvalidRequest("storyboard", "The storyboard text is not valid JSON: expected a list of "
                                                "shots.") from None
     if isinstance(value, list):
@@ -98,7 +98,7 @@ def _shot(item: Any, index: int, max_seconds: int) -> Shot:
     where = f"storyboard[{index}]"
     if not isinstance(item, dict):
         raise InvalidRequest(where, f"Shot {index} must be an object with a prompt and seconds.")
-    unknown = sorted(set(item) - set(FIELDS))
+    unknown = sorted(str(key)[:40] for key in set(item) - set(FIELDS))
     if unknown:
         raise InvalidRequest(f"{where}.{unknown[0]}", f"Unknown shot field '{unknown[0]}'. Shot fields: "
                                                       f"{', '.join(FIELDS)}.")
@@ -111,7 +111,7 @@ def _shot(item: Any, index: int, max_seconds: int) -> Shot:
         raise InvalidRequest(f"{where}.{exc.param}", f"Shot {index}: {exc.message}") from None
     transition = item.get("transition") or "cut"
     if transition not in TRANSITIONS:
-        raise InvalidRequest(f"{where}.transition", f"Unknown transition {transition!r} in shot {index}. "
+        raise InvalidRequest(f"{where}.transition", f"Unknown transition {_shown(transition)} in shot {index}. "
                                                     f"Allowed: {', '.join(TRANSITIONS)}.")
     if index == 0 and transition != "cut":
         raise InvalidRequest(f"{where}.transition", f"The first shot cannot '{transition}': nothing comes "
@@ -130,6 +130,11 @@ def _shot(item: Any, index: int, max_seconds: int) -> Shot:
                                                    f"(at most {MAX_CHARACTER_CHARS} characters).")
     return Shot(prompt=prompt, seconds=seconds, transition=transition, image=image, character=character,
                 has_image=image is not None)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def stored(shots: list[Shot]) -> list[dict[str, Any]]:

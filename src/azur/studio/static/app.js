@@ -118,8 +118,8 @@ async function loadUsage() {
   } catch {
     state.usage = null; // a server without plans: every size and duration it knows is offered
   }
+  fillSizes(); // before the plan shows: once it does, the sizes offered are the plan's
   renderUsage();
-  fillSizes();
 }
 
 function renderUsage() {
