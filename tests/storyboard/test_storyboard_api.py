@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import av
 import numpy as np
@@ -38,13 +39,24 @@ def storyboard_video(client):
     video = client.videos.create(prompt="Two shapes, three shots", size="480x480",
                                  extra_body={"storyboard": SHOTS, "seed": 11})
     assert video.status == "queued" and video.seconds == "3"
-    return client.videos.poll(video.id)
+    seen = []
+    deadline = time.monotonic() + 300
+    while video.status in ("queued", "in_progress") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        video = client.videos.retrieve(video.id)
+        seen.append(video.progress)
+    video.progress_seen = seen
+    return video
 
 
 def test_three_shots_make_one_mp4_with_a_chapter_per_shot(client, storyboard_video):
     video = storyboard_video
     assert video.status == "completed", video.error
     assert video.seconds == "3" and video.size == "480x480" and video.progress == 100
+    # Progress counts over all the shots: it never goes back when a shot starts, and moves through them.
+    seen = video.progress_seen
+    assert seen == sorted(seen), seen
+    assert any(0 < p < 50 for p in seen) and any(60 < p < 100 for p in seen), seen
     shots = client.videos.retrieve(video.id).model_extra["storyboard"]
     assert [s["prompt"] for s in shots] == [s["prompt"] for s in SHOTS]
     assert [s["transition"] for s in shots] == ["cut", "crossfade", "continue"]
