@@ -62,13 +62,13 @@ class VideoResult:
 
 def _never_back(report: PipelineProgress) -> PipelineProgress:
     """``report`` that never goes back: a clip made of shots reports each shot's model work while its
-    frames are being encoded, so the two counts interleave."""
+    frames are being encoded, so the two counts interleave. Every call still reaches ``report`` (with the
+    highest value so far): that is where a worker notices a deleted job, even in the middle of a shot."""
     highest = [0.0]
 
     def forward(fraction: float, stage: str) -> None:
-        if fraction >= highest[0]:
-            highest[0] = fraction
-            report(fraction, stage)
+        highest[0] = max(highest[0], fraction)
+        report(highest[0], stage)
 
     return forward
 

@@ -52,6 +52,15 @@ def test_a_looped_video_has_no_seam(client, plain_and_looped):
     assert seam(unlooped) > 3 * max(inside)
 
 
+def test_a_remix_of_a_looped_video_loops_too(client, plain_and_looped):
+    remix = client.videos.remix(plain_and_looped[1].id, prompt="a yellow circle moving right on a blue background")
+    done = client.videos.poll(remix.id)
+    assert done.status == "completed", done.error
+    assert done.model_extra["loop"] is True and done.seconds == "2"
+    frames = decode(client.videos.download_content(done.id).content)
+    assert seam(frames) <= max(steps(frames))
+
+
 def test_a_blend_goes_from_the_end_of_one_video_to_the_start_of_the_other(client, plain_and_looped):
     other = client.videos.create_and_poll(prompt="a green square moving up on a black background", seconds="1",
                                           size="480x480", poll_interval_ms=200)
