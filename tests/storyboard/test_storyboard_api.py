@@ -177,3 +177,15 @@ def test_a_storyboard_on_postgresql(tmp_path):
         assert len(frames) == 48 and len(chapters) == 2
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(("extra", "param"), [
+    ({"loop": True}, "loop"),
+    ({"seconds": "5"}, "seconds"),  # the shots last 2 s
+    ({"input_reference": {"image_url": "data:image/png;base64,AAAA"}}, "input_reference"),
+])
+def test_options_a_storyboard_cannot_take_are_refused(client, extra, param):
+    shots = [{"prompt": "a red circle", "seconds": 1}, {"prompt": "a blue star", "seconds": 1}]
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.videos.create(prompt="x", size="480x480", extra_body={"storyboard": json.dumps(shots), **extra})
+    assert_openai_error(caught.value, 400, param=param)
