@@ -240,6 +240,26 @@ class WebhookSettings(BaseModel):
         return self
 
 
+class StoryboardChatSettings(BaseModel):
+    """An OpenAI-compatible chat model that drafts storyboards from a script (optional; the operator's own,
+    trusted URL). Unset: drafts come from Azur's deterministic rules."""
+
+    url: str | None = None  # base URL, e.g. "http://127.0.0.1:8001/v1" (POST {url}/chat/completions)
+    model: str | None = None  # the model name sent in the request
+    api_key: str | None = None  # sent as a Bearer token when set
+    timeout_seconds: float = Field(30.0, gt=0, le=300)
+
+
+class StoryboardSettings(BaseModel):
+    """Storyboards: several shots made into one video (azur.storyboard)."""
+
+    max_shots: int = Field(12, ge=1, le=100)  # shots one storyboard may hold
+    crossfade_seconds: float = Field(0.5, gt=0, le=2.0)  # length of a crossfade between two shots
+    loop_seconds: float = Field(0.5, gt=0, le=2.0)  # length of the dissolve that closes a loop
+    max_script_chars: int = Field(8000, ge=100)  # the longest script a draft reads
+    chat: StoryboardChatSettings = Field(default_factory=StoryboardChatSettings)
+
+
 class QueueSettings(BaseModel):
     lease_seconds: float = 60.0  # a claimed job whose worker stops heart-beating is reclaimed after this
     heartbeat_seconds: float = 5.0  # how often a running worker renews its lease
@@ -368,6 +388,7 @@ class Settings(BaseSettings):
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)  # [outbound]: user-chosen URLs
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)  # [webhooks]: event deliveries
     sound: SoundSettings = Field(default_factory=SoundSettings)  # [sound]: default audio of videos
+    storyboard: StoryboardSettings = Field(default_factory=StoryboardSettings)  # [storyboard], [storyboard.chat]
     # Per-model options, e.g. [models.wan-1.3b] memory = "model_offload"; override the catalog's options.
     models: dict[str, ModelOptions] = Field(default_factory=dict)
 

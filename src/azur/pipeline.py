@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from azur.config import Settings, get_settings
-from azur.engine.backend import get_backend
+from azur.engine.backend import Clip, ProgressFn, get_backend
 from azur.engine.request import VideoRequest
 from azur.media.audio import AudioSource
 from azur.media.encode import EncodeOptions, VideoWriter
@@ -37,6 +37,10 @@ from azur.sound.mix import Segment, SoundPlan, Soundtrack, make_soundtrack
 
 # Called with overall progress 0..1 and the current stage ("sampling", "encoding", "finishing").
 PipelineProgress = Callable[[float, str], None]
+
+# Makes the frames of a video: the backend's clip by default; a storyboard, a loop, a blend or a stitched
+# extension hand in their own (azur.engine.compose, azur.storyboard.render), built on the same backends.
+ClipSource = Callable[[ProgressFn], Clip]
 
 SPRITESHEET_FRAMES = 16
 
@@ -62,6 +66,19 @@ class VideoResult:
     soundtrack: Soundtrack | None = None  # the mixed sound, when Azur made one
 
 
+def _never_back(report: PipelineProgress) -> PipelineProgress:
+    """``report`` that never goes back: a clip made of shots reports each shot's model work while its
+    frames are being encoded, so the two counts interleave. Every call still reaches ``report`` (with the
+    highest value so far): that is where a worker notices a deleted job, even in the middle of a shot."""
+    highest = [0.0]
+
+    def forward(fraction: float, stage: str) -> None:
+        highest[0] = max(highest[0], fraction)
+        report(highest[0], stage)
+
+    return forward
+
+
 def new_video_id() -> str:
     """A fresh video id: ``video_`` + 32 lowercase hex digits."""
     return f"video_{uuid.uuid4().hex}"
@@ -78,6 +95,7 @@ def make_video(
     audio: AudioSource | None = None,
     sound: SoundPlan | None = None,
     visible_mark: bool | None = None,
+    clip_source: ClipSource | None = None,
 ) -> VideoResult:
     """Generate ``request`` into ``out_path`` (MP4 or WebM), marked as ``settings.provenance`` says.
 
@@ -86,9 +104,11 @@ def make_video(
     ``sound``: the sound to make for this clip (ignored when ``audio`` is given); a silent plan, like None,
     leaves a silent model's video silent.
     ``visible_mark``: force the visible "AI" label on or off (None: ``settings.provenance.visible_mark``).
+    ``clip_source``: makes the frames instead of ``request``'s backend (``request`` still gives the size,
+    the model named in the credentials and the progress split); its clip's chapters go into the file.
     Raises the backend's, encoder's and signer's errors, and ``VoiceoverTooLong`` when the voice-over does
     not fit the clip; a failed run leaves no file behind."""
-    report = progress or (lambda fraction, stage: None)
+    report = _never_back(progress or (lambda fraction, stage: None))
     out_path = Path(out_path)
     settings = settings or get_settings()
     marks = settings.provenance
@@ -98,7 +118,8 @@ def make_video(
     # Share of the progress bar given to the model's own work; the rest goes to encoding frames.
     model_share = 0.3 if backend.info.family == "embedded" else 0.85
     started = time.perf_counter()
-    clip = backend.generate(request, lambda f, stage: report(model_share * f, stage))
+    make_clip = clip_source or (lambda backend_progress: backend.generate(request, backend_progress))
+    clip = make_clip(lambda f, stage: report(model_share * f, stage))
     generated = time.perf_counter()
     soundtrack = None
     if audio is None and sound is not None and not sound.audio.silent:
@@ -122,7 +143,7 @@ def make_video(
     kept: dict[int, np.ndarray] = {}
     with VideoWriter(
         out_path, request.width, request.height, clip.fps, encode,
-        audio=audio, luma_filter=embedder.apply_luma if embedder else None,
+        audio=audio, luma_filter=embedder.apply_luma if embedder else None, chapters=clip.chapters,
     ) as writer:
         for i, frame in enumerate(clip.frames):
             if label is not None:

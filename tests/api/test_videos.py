@@ -115,14 +115,27 @@ def test_remix_keeps_options_and_seed(client, finished):
     assert done.prompt.startswith("a yellow circle")
 
 
-def test_extension_starts_on_the_last_frame_of_the_source(client, finished):
+def test_extension_is_the_source_and_its_new_segment_stitched(client, finished):
     # The official client (3.x) cannot send video={"id": ...} itself (it expects a file there), so the
     # reference goes as an extra body field, which it encodes as video[id].
     extension = client.videos.extend(prompt="the circle keeps moving", seconds="2", video=openai.omit,
                                      extra_body={"video": {"id": finished.id}})
     done = client.videos.poll(extension.id)
     assert done.status == "completed", done.error
-    assert done.seconds == "2" and done.size == finished.size
+    assert done.seconds == "3" and done.size == finished.size  # OpenAI's spec: the stitched total
+    source = decode_mp4(client.videos.download_content(finished.id).content)
+    frames = decode_mp4(client.videos.download_content(done.id).content)
+    assert len(frames) == 72
+    assert max(np.abs(frames[i].astype(int) - source[i]).mean() for i in (0, 12, 23)) < 4
+    assert np.abs(frames[24].astype(int) - source[-1]).mean() < 12  # the new segment starts on the last frame
+
+
+def test_extension_without_stitching_is_the_new_segment_alone(client, finished):
+    extension = client.videos.extend(prompt="the circle keeps moving", seconds="2", video=openai.omit,
+                                     extra_body={"video": {"id": finished.id}, "stitch": False})
+    done = client.videos.poll(extension.id)
+    assert done.status == "completed", done.error
+    assert done.seconds == "2"
     source_last = decode_mp4(client.videos.download_content(finished.id).content)[-1].astype(int)
     frames = decode_mp4(client.videos.download_content(done.id).content)
     assert len(frames) == 48
@@ -134,8 +147,10 @@ def test_extension_and_edit_of_an_uploaded_file(client, finished):
     extension = client.videos.extend(prompt="more", seconds="1", video=("clip.mp4", mp4, "video/mp4"))
     edit = client.videos.edit(prompt="a purple circle", video=("clip.mp4", mp4, "video/mp4"))
     assert edit.size == "480x480" and edit.seconds == "1"
+    assert extension.seconds == "2"  # the upload's second and the new one
     for video in (extension, edit):
         assert client.videos.poll(video.id).status == "completed"
+    assert len(decode_mp4(client.videos.download_content(extension.id).content)) == 48
 
 
 def test_edit_by_id_starts_on_the_source_first_frame(client, finished):

@@ -84,3 +84,23 @@ def test_a_job_that_fills_the_disk_leaves_none_of_its_files(tmp_path):
                                                    ("spritesheet.jpg", "thumbnail.webp", "video.mp4")]
         finally:
             db.dispose()
+
+
+def test_a_storyboard_whose_shot_cannot_be_made_fails_naming_the_shot(tmp_path):
+    settings = Settings(home=tmp_path, queue={"max_attempts": 1})
+    db = open_database(settings.resolved_database_url)
+    try:
+        queue = DatabaseQueue(db, settings.queue)
+        worker = Worker(settings, queue, make_storage(settings))
+        # Shot 2's image was accepted with the job, and then lost from storage.
+        shots = [{"prompt": "a red ball", "seconds": 1, "transition": "cut", "has_image": False},
+                 {"prompt": "a blue star", "seconds": 1, "transition": "cut", "has_image": True}]
+        video_id = add_video(db, queue, options={"storyboard": shots})
+        assert worker.run_once()
+        with db.session() as session:
+            video = session.get(Video, video_id)
+        assert video.status == "failed" and video.error_code == "generation_failed"
+        assert "shot 2 of 2 ('a blue star') failed" in video.error_message, video.error_message
+        assert files_under(tmp_path / "files") == []
+    finally:
+        db.dispose()

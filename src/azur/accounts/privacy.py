@@ -61,7 +61,7 @@ def _video_record(video: Video, settings: Settings) -> dict[str, Any]:
         "expires_at": _iso(video.expires_at), "remixed_from_video_id": video.remixed_from_video_id,
         "source_video_id": video.source_video_id, "error": video.error_message, "cost_credits": video.cost_credits,
         "files": sorted((video.files or {}).values()),
-        "options": video.options or {},  # what else was asked: sound (a voice-over's text), ...
+        "options": video.options or {},  # what else was asked: sound, a storyboard's shots, loop, blend, ...
         "provenance": {
             "ai_generated": True,
             "c2pa": "signed content credentials embedded in the MP4" if settings.provenance.c2pa else None,

@@ -30,7 +30,8 @@ from azur.api.errors import install_error_handlers
 from azur.api.request_id import RequestId
 from azur.api.security_headers import SecurityHeaders
 from azur import studio
-from azur.api.routes import batches, files, health, me, metrics, models, usage, verify, videos, webhooks
+from azur.api.routes import (batches, blends, files, health, me, metrics, models, storyboards, usage, verify,
+                              videos, webhooks)
 from azur.config import Settings, get_settings
 
 log = logging.getLogger("azur.api")
@@ -95,6 +96,8 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(videos.router)
+    app.include_router(blends.router)
+    app.include_router(storyboards.router)
     app.include_router(models.router)
     app.include_router(verify.router)
     app.include_router(usage.router)

@@ -46,6 +46,10 @@ def default_for(settings: Settings, plan_id: str) -> Any:
     return settings.sound.default_audio
 
 
+# The keys of ``videos.options`` that hold a video's sound (a remix replaces them, keeps the others).
+OPTION_KEYS = (stored_options.AUDIO, stored_options.CONTINUES)
+
+
 def attach(video: Video, spec: AudioSpec, continues: Continuation | None = None) -> None:
     """Record the sound in the new row's ``options`` (the worker reads it back with ``azur.sound.options``)."""
     entries = stored_options.stored(spec, continues)

@@ -49,12 +49,18 @@ async def read_fields(request: Request, max_bytes: int) -> dict[str, Any]:
             raise bad_request(f"Malformed form body: {exc}") from None
         fields: dict[str, Any] = {}
         seen: set[str] = set()
+        lists: dict[str, list[Any]] = {}
         for key, value in form.multi_items():
-            if key in seen:  # no parameter of this API is a list: a repeated one is a mistake or a trick
+            if "[]" in key:  # a list, as the official client sends one (storyboard[][prompt]): kept in order
+                lists.setdefault(key, []).append(value)
+                continue
+            if key in seen:  # no other parameter is a list: a repeated one is a mistake or a trick
                 raise bad_request(f"The parameter '{key}' is given more than once.", param=key,
                                   code="duplicate_parameter")
             seen.add(key)
             _set_nested(fields, key, value)
+        for key, values in lists.items():
+            _set_nested(fields, key, values)
         return fields
     raw = await request.body()
     if not raw.strip():

@@ -54,6 +54,9 @@ class VideoPublic(Wire):
                              "video was made (e.g. the part of a long prompt the model could not read).")
     queue_reason: str | None = Field(None, description="Azur: why a queued video does not start, when no "
                                      "running worker serves its model.")
+    storyboard: list[dict[str, Any]] | None = Field(None, description="Azur: the shots of a storyboard video "
+                                                    "(prompt, seconds, transition, character, has_image).")
+    loop: bool | None = Field(None, description="Azur: the video loops (its last frame flows into its first).")
 
 
 class VideoList(Wire):
@@ -153,18 +156,53 @@ class VideoCreateBody(AzurOptions):
                                     "as names, NAME:SCALE or {\"name\": ..., \"scale\": ...}.")
     quality: Literal["draft", "standard", "high"] | None = Field(
         None, description="Azur: the model's sampling preset (open-weight models; GET /v1/models lists them).")
+    storyboard: Any = Field(None, description="Azur: shots made into one video, each {prompt, seconds, transition "
+                            "(cut, crossfade, continue), image (data URL), character}; seconds is their total.")
+    loop: Flag = Field(False, description="Azur: make the video loop (its last frame flows into its first).")
 
 
 class VideoRemixBody(AzurOptions):
     prompt: Prompt
+    shot: Any = Field(None, description="Azur: for a storyboard video, the index (from 0) of the shot whose "
+                      "prompt the remix changes.")
 
 
 class VideoExtendBody(AzurOptions):
     prompt: Prompt
     seconds: Seconds
     video: Any = Field(description="{\"id\": \"video_...\"} of a completed video, or a video file (multipart).")
+    stitch: Flag = Field(True, description="Azur: the result is the source and its new segment stitched (as "
+                         "OpenAI's spec says); false: the new segment alone.")
 
 
 class VideoEditBody(AzurOptions):
     prompt: Prompt
     video: Any = Field(description="{\"id\": \"video_...\"} of a completed video, or a video file (multipart).")
+
+
+class VideoBlendBody(AzurOptions):
+    """Azur: ``POST /v1/videos/blends``."""
+
+    video_ids: list[str] = Field(description="Two completed videos: the blend goes from the end of the first to "
+                                 "the start of the second.")
+    prompt: Prompt | None = Field(None, description="What happens in between (default: the second video's prompt).")
+    seconds: Seconds | None = Field(None, description="The blend's length (default 2).")
+    model: ModelName | None = Field(None, description="Default: the first video's model.")
+
+
+class StoryboardDraftBody(_Body):
+    """Azur: ``POST /v1/storyboards/draft``."""
+
+    script: Prompt = Field(description="A paragraph or a short script, in English or French.")
+    language: Literal["en", "fr"] | None = Field(None, description="The script's language (default: detected).")
+
+
+class StoryboardDraft(BaseModel):
+    """Azur: a proposed storyboard; ``storyboard`` can be sent as is to ``POST /v1/videos``."""
+
+    object: Literal["storyboard.draft"] = "storyboard.draft"
+    storyboard: list[dict[str, Any]]
+    seconds: float
+    language: Literal["en", "fr"]
+    source: Literal["rules", "chat"] = Field(description="Azur's rules, or the operator's chat model.")
+    notes: list[str]

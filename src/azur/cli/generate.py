@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from azur.cli.common import check_output_path, console, progress_bar
+from azur.cli.common import UserError, check_output_path, console, progress_bar
 
 
 def register(app: typer.Typer) -> None:
@@ -32,8 +32,11 @@ def generate(
     effects: bool | None = typer.Option(None, "--effects/--no-effects", help="Sound effects from the picture."),
     quality: str | None = typer.Option(None, "--quality", help="draft, standard or high (open-weight models)."),
     lora: list[str] = typer.Option([], "--lora", help="NAME[:SCALE] of a LoRA the model offers; repeatable."),
+    storyboard: Path | None = typer.Option(None, "--storyboard", help="A JSON file of shots made into one video "
+                                           "(the prompt is then its title; --seconds is ignored)."),
+    loop: bool = typer.Option(False, "--loop", help="Make the video loop: its last frame flows into its first."),
 ) -> None:
-    """Generate a video from a text prompt."""
+    """Generate a video from a text prompt, or from a storyboard of shots."""
     from azur.config import get_settings
     from azur.engine.request import make_request
     from azur.media.encode import EncodeOptions
@@ -44,6 +47,13 @@ def generate(
     container = output.suffix.lower().lstrip(".")
     settings = get_settings()
     first_frame = load_image(image, settings.media) if image is not None else None
+    clip_source = None
+    if storyboard is not None:
+        from azur.cli.storyboard import storyboard_source
+
+        if loop or image is not None:
+            raise UserError("--storyboard cannot be combined with --loop or --image (give a shot its own image).")
+        seconds, clip_source = storyboard_source(storyboard, settings)
     request = make_request(
         prompt,
         seconds=seconds,
@@ -59,12 +69,22 @@ def generate(
     )
     sound = sound_plan(settings, request, voiceover=voiceover, language=language, voice=voice, speed=speed,
                        music=music, intensity=intensity, effects=effects)
+    if sound is not None and loop:
+        from dataclasses import replace
+
+        sound = replace(sound, loop=True)  # music that wraps round with the picture
     from azur.engine.backend import check_model_choices
 
     check_model_choices(request)  # before loading anything
+    if clip_source is not None:
+        clip_source = clip_source(request)
+    elif loop:
+        from azur.engine.compose import looping_clip
+
+        clip_source = looping_clip(request, round(settings.storyboard.loop_seconds * request.fps))
     with progress_bar("Generating") as update:
         result = make_video(request, output, progress=update, encode=EncodeOptions(container=container),
-                            settings=settings, sound=sound)
+                            settings=settings, sound=sound, clip_source=clip_source)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(

@@ -10,7 +10,8 @@ import sys
 
 import typer
 
-from azur.cli import audit, batches, generate, keys, models, plans, serve, train, users, verify, webhooks, worker, workers
+from azur.cli import (audit, batches, generate, keys, models, plans, serve, storyboard, train, users, verify, webhooks,
+                      worker, workers)
 
 app = typer.Typer(
     name="azur",
@@ -39,6 +40,7 @@ audit.register(app)
 batches.register(app)
 train.register(app)
 webhooks.register(app)
+storyboard.register(app)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

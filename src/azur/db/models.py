@@ -39,12 +39,13 @@ class VideoStatus(str, enum.Enum):
 
 
 class VideoKind(str, enum.Enum):
-    """How a video was asked for; remixes, extensions and edits start from another video."""
+    """How a video was asked for; remixes, extensions, edits and blends start from other videos."""
 
     create = "create"
     remix = "remix"
     extension = "extension"
     edit = "edit"
+    blend = "blend"  # a transition from the end of one video to the start of another
 
 
 class User(Base):

@@ -13,12 +13,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from azur.engine.request import VideoRequest
 from azur.media.audio import Audio
+
+if TYPE_CHECKING:
+    from azur.media.encode import Chapter
 
 # Called with the fraction done (0..1) of the backend's own work, and a short stage name.
 ProgressFn = Callable[[float, str], None]
@@ -56,6 +59,7 @@ class Clip:
     stats: dict[str, float] = field(default_factory=dict)  # measurements: model_s, peak_memory_bytes, ...
     scene: ObjectPath | None = None  # where the object is, when the backend knows (the embedded model)
     audio: Audio | None = None  # the model's own sound, as long as the clip (models that make sound)
+    chapters: list[Chapter] = field(default_factory=list)  # marks of a clip made of shots (a storyboard)
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,7 @@ class Worker:
     def _make(self, video: Video, job: ClaimedJob,
               lost: threading.Event) -> tuple[dict[str, str], list[str], dict, dict[str, float]]:
         from azur.engine.request import make_request
+        from azur.jobs.compositions import clip_source_for, generated_seconds
         from azur.media.images import load_image
         from azur.pipeline import make_video
         from azur.sound.options import plan_of
@@ -162,7 +163,7 @@ class Worker:
         first_frame = load_image(self.storage.read_bytes(video.first_frame_key), self.settings.media) if video.first_frame_key else None
         request = make_request(
             video.prompt,
-            seconds=video.seconds,
+            seconds=generated_seconds(video),
             size=(video.width, video.height),
             seed=video.seed,
             style=video.style,
@@ -173,11 +174,14 @@ class Worker:
             loras=(video.options or {}).get("loras"),
             quality=(video.options or {}).get("quality"),
         )
+        # A storyboard, a loop, a blend or a stitched extension makes its frames its own way (None: the model's).
+        clip_source = clip_source_for(video, request, self.storage, self.settings)
         report = self._progress_reporter(job, lost)
         prefix = video_prefix(video.id)
         with tempfile.TemporaryDirectory(prefix="azur-job-") as tmp:
             result = make_video(request, Path(tmp) / VIDEO_FILE, video_id=video.id, progress=report,
-                                settings=self.settings, visible_mark=video.visible_mark, sound=plan_of(video.options))
+                                settings=self.settings, visible_mark=video.visible_mark, sound=plan_of(video.options),
+                                clip_source=clip_source)
             if lost.is_set() or self.stop.is_set():
                 raise JobCancelled("stopped before storing")
             moderating = time.perf_counter()

@@ -26,6 +26,15 @@ CONTAINERS = ("mp4", "webm")
 
 
 @dataclass(frozen=True)
+class Chapter:
+    """A named stretch of a video, in frames: ``start`` included, ``end`` excluded (a storyboard's shot)."""
+
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class EncodeOptions:
     container: str = "mp4"  # "mp4" (H.264 + AAC) or "webm" (VP9 + Opus)
     crf: int = 20  # constant quality: lower is better and larger
@@ -39,6 +48,8 @@ class VideoWriter:
 
     ``audio``: a WAV (or any audio) path or an :class:`~azur.media.audio.Audio`, encoded as AAC (MP4) or Opus
     (WebM) and cut at the video's end. ``luma_filter``: called on each frame's Y plane before encoding.
+    ``chapters``: chapter marks written into the container (MP4: a QuickTime chapter track and Nero
+    ``chpl``, which players and ``ffprobe -show_chapters`` read).
     """
 
     def __init__(
@@ -51,6 +62,7 @@ class VideoWriter:
         *,
         audio: AudioSource | None = None,
         luma_filter: LumaFilter | None = None,
+        chapters: list[Chapter] | None = None,
     ):
         if options.container not in CONTAINERS:
             raise ValueError(f"Unknown container '{options.container}'. Allowed: {', '.join(CONTAINERS)}.")
@@ -74,6 +86,7 @@ class VideoWriter:
         self._stream.pix_fmt = "yuv420p"
         self._stream.time_base = Fraction(1, fps)
         self._luma_filter = luma_filter
+        self._chapters = list(chapters or [])
         self._audio = AudioTrackEncoder(self._out, load_audio(audio), options.container) if audio is not None else None
 
     def write(self, frame: np.ndarray) -> None:
@@ -99,6 +112,14 @@ class VideoWriter:
             self._out.mux(packet)
         if self._audio is not None:
             self._audio.finish(self.frames_written / self.fps)
+        if self._chapters:
+            # Marks past the frames actually written are cut there: a chapter never points beyond the end.
+            end = self.frames_written
+            self._out.set_chapters([
+                {"id": i + 1, "start": min(c.start, end), "end": min(c.end, end), "time_base": Fraction(1, self.fps),
+                 "metadata": {"title": c.title}}
+                for i, c in enumerate(self._chapters) if c.start < end
+            ])
         self._out.close()
         self._out = None
 

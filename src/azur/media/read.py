@@ -17,7 +17,7 @@ import numpy as np
 from azur.config import MediaLimits
 from azur.media.limits import DEFAULT_LIMITS, UnreadableVideo, decode_within, declared_seconds, open_video
 
-__all__ = ["UnreadableVideo", "VideoInfo", "first_frame", "iter_frames", "last_frame", "probe_video"]
+__all__ = ["UnreadableVideo", "VideoInfo", "first_frame", "iter_frames", "last_frame", "frames_at_rate", "probe_video", "read_chapters"]
 
 VideoSource = str | Path | bytes
 
@@ -79,6 +79,45 @@ def iter_frames(
             if i % every:
                 continue
             yield _to_array(frame, format=format, width=width, height=height, interpolation=interpolation)
+
+
+def frames_at_rate(source: VideoSource, fps: int, count: int, size: tuple[int, int],
+                   limits: MediaLimits = DEFAULT_LIMITS) -> Iterator[np.ndarray]:
+    """Exactly ``count`` RGB frames of ``size`` (width, height) at ``fps``, whatever the file's own rate:
+    output frame k is the source frame showing at time k / fps (the last one repeats if the file is short).
+    Used to put a source video in front of its extension. Raises :class:`UnreadableVideo`."""
+    from azur.media.images import fit_cover
+
+    emitted, previous = 0, None
+    with open_video(source, limits) as container:
+        stream = container.streams.video[0]
+        start = None
+        for frame in decode_within(container, stream, limits):
+            time = frame.time or 0.0
+            start = time if start is None else start
+            image = _to_array(frame, format="rgb24")
+            if (image.shape[1], image.shape[0]) != size:
+                image = fit_cover(image, size)
+            # Every output instant before this frame's own shows the frame before it.
+            while emitted < count and previous is not None and emitted / fps < time - start - 1e-6:
+                yield previous
+                emitted += 1
+            previous = image
+            if emitted >= count:
+                return
+    if previous is None:
+        raise UnreadableVideo("The video has no frames.")
+    while emitted < count:
+        yield previous
+        emitted += 1
+
+
+def read_chapters(source: VideoSource, limits: MediaLimits = DEFAULT_LIMITS) -> list[tuple[str, float, float]]:
+    """The container's chapter marks as (title, start seconds, end seconds), in order."""
+    with open_video(source, limits) as container:
+        marks = container.chapters()
+    return [(m["metadata"].get("title", ""), float(m["start"] * m["time_base"]), float(m["end"] * m["time_base"]))
+            for m in marks]
 
 
 def first_frame(source: VideoSource, limits: MediaLimits = DEFAULT_LIMITS) -> np.ndarray:

@@ -91,6 +91,8 @@ def public(video: Video, serving: Serving | None = None) -> VideoPublic:
         remixed_from_video_id=video.remixed_from_video_id,
         provenance={"ai_generated": True, **video.provenance} if video.provenance else None,
         notes=list(video.notes or []),
+        storyboard=(video.options or {}).get("storyboard"),
+        loop=True if (video.options or {}).get("loop") else None,
         # A failure's message may quote an exception that names a server path: shown without it.
         error=VideoError(code=video.error_code or "generation_failed",
                          message=client_text(video.error_message or "Failed."))
@@ -113,13 +115,15 @@ BeforeCommit = Callable[[Video], None]
 
 def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video, options: inputs.Options,
             *, upload=None, likeness_consent: bool = False, remix_of: Video | None = None,  # noqa: ANN001
-            before_commit: BeforeCommit | None = None) -> Video:
+            more_prompts: tuple[str, ...] = (), more_uploads: tuple = (),
+            more_files: dict[str, bytes] | None = None, before_commit: BeforeCommit | None = None) -> Video:
     """Moderate, check the plan, reserve the quota, store the job's inputs, add the job and commit, all
     in one transaction: from here on the video will be made (or refunded).
 
     ``upload`` is a first frame the user sent (checked for nudity and real faces); frames taken from the
     user's own finished videos were checked when those were made. ``remix_of``: the video whose stored
-    first frame the new one starts from.
+    first frame the new one starts from. ``more_prompts`` and ``more_uploads``: further prompts and images
+    to moderate (a storyboard's shots); ``more_files``: further input files stored beside the video, by name.
     """
     from azur.accounts import ledger
     from azur.accounts.plans import PlanLimit
@@ -129,8 +133,11 @@ def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video
         services.safety.check_prompt(user.id, options.request.prompt)
         for text, param in audio_option.texts_to_moderate(video):
             services.safety.check_prompt(user.id, text, param=param)
-        if upload is not None:
-            services.safety.check_upload(user.id, upload, likeness_consent=likeness_consent)
+        for prompt in more_prompts:
+            services.safety.check_prompt(user.id, prompt)
+        for image in (upload, *more_uploads):
+            if image is not None:
+                services.safety.check_upload(user.id, image, likeness_consent=likeness_consent)
     except Blocked as exc:
         raise moderation_blocked(exc.message, exc.category, param=exc.param) from None
     except ModerationUnavailable as exc:
@@ -146,6 +153,8 @@ def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video
     # a refused or failed request leaves nothing in storage (`azur purge` sweeps what a crash leaves).
     try:
         inputs.store_first_frame(services.storage, video, first_frame)
+        for name, data in (more_files or {}).items():
+            services.storage.put_bytes(video_prefix(video.id) + name, data)
         services.queue.submit(session, video)
         if before_commit is not None:
             before_commit(video)
@@ -167,7 +176,8 @@ def _remove_files_of(services: ServicesDep, video_id: str) -> None:
 @router.post("", openapi_extra=body_openapi(VideoCreateBody, file_fields=("input_reference",)))
 def create_video(body: CreateBody, response: Response, services: ServicesDep, session: SessionDep,
                  user: CurrentUser) -> VideoPublic:
-    """Create a video from a prompt, optionally starting from an image (``input_reference``)."""
+    """Create a video from a prompt, optionally starting from an image (``input_reference``), or from a
+    storyboard of shots (``storyboard``, Azur), optionally looping (``loop``, Azur)."""
     return answer(accept_create(services, session, user, body), response, services)
 
 
@@ -175,6 +185,10 @@ def accept_create(services: ServicesDep, session: SessionDep, user: User, body: 
                   before_commit: BeforeCommit | None = None) -> Video:
     """``POST /v1/videos`` without HTTP: validate, moderate, reserve and queue; raises :class:`ApiError`.
     A batch's line goes through here too (:mod:`azur.batches`)."""
+    if body.storyboard is not None:
+        from azur.api.routes import storyboards
+
+        return storyboards.create(services, session, user, body, before_commit=before_commit)
     settings = services.settings
     first_frame = inputs.reference_image(settings, body.input_reference)
     size = body.size if body.size is not None else inputs.default_size(settings, user)
@@ -184,6 +198,8 @@ def accept_create(services: ServicesDep, session: SessionDep, user: User, body: 
                                       quality=body.quality)
     sound = audio_option.resolve(settings, user, body.audio, options.request)
     video = inputs.new_video(user.id, options)
+    if body.loop:
+        video.options = {**(video.options or {}), "loop": True}
     audio_option.attach(video, sound)
     return _accept(services, session, user, video, options, upload=first_frame,
                    likeness_consent=body.likeness_consent, before_commit=before_commit)
@@ -257,13 +273,17 @@ def _from_source(services: ServicesDep, session: SessionDep, user: User, body: V
                                                        json_objects={"video": VIDEO_REFERENCE}))
 def extend_video(body: ExtendBody, response: Response, services: ServicesDep, session: SessionDep,
                  user: CurrentUser) -> VideoPublic:
-    """Continue a video: the new video starts on the source's last frame and lasts ``seconds``."""
+    """Continue a video: a new segment of ``seconds`` starting on the source's last frame, stitched after
+    the source (the video's ``seconds`` is then the total, as OpenAI's spec says); with ``stitch: false``
+    (Azur) the video is the new segment alone."""
     return answer(accept_extension(services, session, user, body), response, services)
 
 
 def accept_extension(services: ServicesDep, session: SessionDep, user: User, body: VideoExtendBody, *,
                      before_commit: BeforeCommit | None = None) -> Video:
     """``POST /v1/videos/extensions`` without HTTP (as :func:`accept_create`)."""
+    from azur.api import stitching
+
     options, source_id, upload = _from_source(services, session, user, body, frame="last", verb="extended",
                                               keep_length=False)
     source = find_owned_video(session, user, source_id, param="video") if source_id else None
@@ -272,7 +292,9 @@ def accept_extension(services: ServicesDep, session: SessionDep, user: User, bod
     sound = audio_option.resolve(services.settings, user, body.audio, options.request, inherited=inherited)
     video = inputs.new_video(user.id, options, kind=VideoKind.extension, source=source_id)
     audio_option.attach(video, sound, audio_option.continuation(source) if source is not None else None)
-    return _accept(services, session, user, video, options, upload=upload, before_commit=before_commit)
+    files = stitching.prepare(services, session, user, body, video, options, source_id) if body.stitch else {}
+    return _accept(services, session, user, video, options, upload=upload, more_files=files,
+                   before_commit=before_commit)
 
 
 @router.post("/edits", openapi_extra=body_openapi(VideoEditBody, file_fields=("video",),
@@ -360,22 +382,37 @@ def download_content(
 @router.post("/{video_id}/remix", openapi_extra=body_openapi(VideoRemixBody))
 def remix_video(source: OwnedVideo, body: RemixBody, response: Response, services: ServicesDep,
                 session: SessionDep, user: CurrentUser) -> VideoPublic:
-    """A new video with the source's options and seed and a new prompt."""
+    """A new video with the source's options and seed and a new prompt; for a storyboard video, a new
+    prompt for one shot (``shot``, Azur)."""
     return answer(accept_remix(services, session, user, source, body), response, services)
 
 
 def accept_remix(services: ServicesDep, session: SessionDep, user: User, source: Video, body: VideoRemixBody, *,
                  before_commit: BeforeCommit | None = None) -> Video:
     """``POST /v1/videos/{id}/remix`` without HTTP (as :func:`accept_create`); ``source`` is owned by ``user``."""
+    from azur.jobs.compositions import generated_seconds, input_files
+
     settings = services.settings
     inputs.require_completed(source, "remixed")
-    options = inputs.validate_options(settings, prompt=body.prompt, model=source.model, seconds=source.seconds,
-                                      size=source.size_text, seed=source.seed if body.seed is None else body.seed,
+    if (source.options or {}).get("storyboard"):
+        from azur.api.routes import storyboards
+
+        return storyboards.remix(services, session, user, source, body, before_commit=before_commit)
+    if body.shot is not None:
+        raise bad_request("shot applies only to a storyboard video.", param="shot")
+    options = inputs.validate_options(settings, prompt=body.prompt, model=source.model,
+                                      seconds=generated_seconds(source), size=source.size_text,
+                                      seed=source.seed if body.seed is None else body.seed,
                                       style=body.style or source.style)
     sound = audio_option.resolve(settings, user, body.audio, options.request, inherited=audio_option.of_source(source))
     video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
+    # The source's own way of being made (a loop, a blend, a stitched extension) and its inputs carry over;
+    # its sound is the one resolved above (inherited unless the request says otherwise).
+    video.options = {k: v for k, v in (source.options or {}).items() if k not in audio_option.OPTION_KEYS} or None
+    video.seconds = source.seconds
     audio_option.attach(video, sound)
-    return _accept(services, session, user, video, options, remix_of=source, before_commit=before_commit)
+    return _accept(services, session, user, video, options, remix_of=source,
+                   more_files=input_files(services.storage, source), before_commit=before_commit)
 
 
 def _stored_frame(services: ServicesDep, source: Video, which: str):  # noqa: ANN202

@@ -2,6 +2,7 @@
 import { LANGUAGES, pickLanguage, translate } from "/studio/i18n.js";
 import { createBatchPanel } from "/studio/batch.js";
 import { loadWebhooks, mountWebhooks, renderWebhooks } from "/studio/webhooks.js";
+import { initStoryboard, openStoryboard, renderStoryboard } from "/studio/storyboard.js";
 
 const SIZES = [
   ["854x480", "landscape"], ["1280x720", "landscape"], ["1920x1080", "landscape"], ["1792x1024", "landscape"],
@@ -78,6 +79,7 @@ function applyLanguage() {
   fillSizes();
   renderUsage();
   renderModel();
+  renderStoryboard();
   for (const card of state.cards.values()) renderCard(card);
   batches.rerender();
 }
@@ -147,8 +149,8 @@ async function loadUsage() {
   } catch {
     state.usage = null; // a server without plans: every size and duration it knows is offered
   }
+  fillSizes(); // before the plan shows: once it does, the sizes offered are the plan's
   renderUsage();
-  fillSizes();
 }
 
 function renderUsage() {
@@ -270,6 +272,7 @@ async function submitCompose(event) {
   if (file) form.append("input_reference", file, file.name);
   if ($("consent").checked) form.append("likeness_consent", "true");
   appendSound(form);
+  if ($("loop").checked) form.append("loop", "true");
   const button = $("generate");
   button.disabled = true;
   button.textContent = t("compose.sending");
@@ -357,7 +360,10 @@ function renderCard(card) {
   const statusText = t(`status.${v.status}`);
   const children = [media];
   children.push(el("p", { class: "prompt", text: v.prompt || "" }));
-  children.push(el("p", { class: "meta", text: `${v.size} · ${v.seconds} s · ${v.model}` }));
+  const extras = [];
+  if (v.storyboard) extras.push(t("card.shots", { n: v.storyboard.length }));
+  if (v.loop) extras.push(t("card.loop"));
+  children.push(el("p", { class: "meta", text: [`${v.size} · ${v.seconds} s · ${v.model}`, ...extras].join(" · ") }));
   const badge = el("span", { class: `status ${v.status}`, text: statusText });
   children.push(el("div", { class: "state" }, [badge]));
   if (ACTIVE.has(v.status)) {
@@ -384,7 +390,12 @@ function renderCard(card) {
       el("button", { type: "button", class: "secondary download", text: t("action.download"), onclick: () => download(card) }),
       el("button", { type: "button", class: "secondary remix", text: t("action.remix"), onclick: () => remix(card) }),
       el("button", { type: "button", class: "secondary extend", text: t("action.extend"), onclick: () => extend(card) }),
+      el("button", { type: "button", class: "secondary blend", text: t("action.blend"), onclick: () => blend(card) }),
     );
+    if (v.storyboard) {
+      actions.append(el("button", { type: "button", class: "secondary edit-storyboard", text: t("action.storyboard"),
+        onclick: () => openStoryboard(v) }));
+    }
   }
   actions.append(el("button", { type: "button", class: "danger delete", text: t("action.delete"), onclick: () => remove(card) }));
   children.push(actions);
@@ -451,6 +462,7 @@ function askPrompt(title, initial, withSeconds) {
 }
 
 async function remix(card) {
+  if (card.video.storyboard) { openStoryboard(card.video); return; } // a storyboard is remixed shot by shot
   const answer = await askPrompt(t("remix.title"), card.video.prompt || "", false);
   if (!answer) return;
   await startDerived(() => api(`/v1/videos/${card.video.id}/remix`, { method: "POST", json: { prompt: answer.prompt } }));
@@ -462,6 +474,21 @@ async function extend(card) {
   await startDerived(() => api("/v1/videos/extensions", {
     method: "POST", json: { prompt: answer.prompt, seconds: answer.seconds, video: { id: card.video.id } },
   }));
+}
+
+async function blend(card) {
+  const others = [...state.cards.values()].filter((c) => c !== card && c.video.status === "completed");
+  const error = $("compose-error");
+  if (!others.length) { showError(error, t("blend.none")); error.scrollIntoView({ block: "center" }); return; }
+  const select = $("blend-target");
+  select.replaceChildren(...others.map((c) => el("option", { value: c.video.id,
+    text: `${(c.video.prompt || c.video.id).slice(0, 60)} (${c.video.seconds} s)` })));
+  const dialog = $("blend-dialog");
+  dialog.showModal();
+  select.focus();
+  const ok = await new Promise((resolve) => dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true }));
+  if (!ok) return;
+  await startDerived(() => api("/v1/videos/blends", { method: "POST", json: { video_ids: [card.video.id, select.value] } }));
 }
 
 async function startDerived(call) {
@@ -542,6 +569,7 @@ function init() {
   $("tab-videos").addEventListener("click", () => showPage("videos"));
   $("tab-webhooks").addEventListener("click", () => showPage("webhooks"));
   mountWebhooks({ api, t, el, showError });
+  initStoryboard({ api, t, el, addCard, showError, loadUsage });
   applyLanguage();
   if (state.key) showWorkspace().catch(() => signOut());
   else $("api-key").focus();
