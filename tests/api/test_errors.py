@@ -143,7 +143,7 @@ def test_query_and_variant_errors_are_400_not_422(server, alice_key, client, que
         assert_openai_error(http(server, alice_key, "GET", path), 400)
 
 
-def test_characters_are_refused_clearly(client):
+def test_a_character_from_bytes_that_are_no_picture_is_refused_clearly(client):
     with pytest.raises(openai.BadRequestError) as caught:
         client.videos.create_character(name="me", video=("me.mp4", b"x", "video/mp4"))
-    assert_openai_error(caught.value, 400, code="unsupported_feature")
+    assert_openai_error(caught.value, 400, code="invalid_image", param="video")

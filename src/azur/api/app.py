@@ -26,7 +26,7 @@ from azur.api import docs
 from azur.api.errors import install_error_handlers
 from azur.api.security_headers import SecurityHeaders
 from azur import studio
-from azur.api.routes import health, me, models, usage, verify, videos
+from azur.api.routes import characters, health, me, models, usage, verify, videos
 from azur.config import Settings, get_settings
 
 log = logging.getLogger("azur.api")
@@ -71,6 +71,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.add_middleware(BodyLimit, server=settings.server)  # counts every request body as it streams
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
+    app.include_router(characters.router)  # before videos: /v1/videos/characters is not a video id
     app.include_router(videos.router)
     app.include_router(models.router)
     app.include_router(verify.router)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from azur.api.fields import Flag, ModelName, Prompt, Seconds, Seed, Size, Style
+from azur.api.fields import CharacterIds, Flag, ModelName, Prompt, Seconds, Seed, Size, Style
 
 VideoStatusText = Literal["queued", "in_progress", "completed", "failed"]
 
@@ -116,6 +116,7 @@ class VideoCreateBody(AzurOptions):
     input_reference: Any = Field(None, description="An image file (multipart), or {\"image_url\": \"data:...\"}.")
     likeness_consent: Flag = Field(False, description="Azur: the user has the consent of every real person "
                                    "shown in input_reference (recorded in the audit log).")
+    character_ids: CharacterIds | None = None
 
 
 class VideoRemixBody(AzurOptions):
@@ -131,3 +132,45 @@ class VideoExtendBody(AzurOptions):
 class VideoEditBody(AzurOptions):
     prompt: Prompt
     video: Any = Field(description="{\"id\": \"video_...\"} of a completed video, or a video file (multipart).")
+
+
+# ---- characters (azur.api.routes.characters) -----------------------------------------------------------
+
+class CharacterLook(BaseModel):
+    """Azur: what the embedded model draws for the character, measured from its reference picture."""
+
+    object_color: str
+    shape: str
+    size: float = Field(description="The object's reach from its centre, in short sides of the frame.")
+
+
+class CharacterPublic(BaseModel):
+    """A character (``openai.types.VideoCreateCharacterResponse`` / ``VideoGetCharacterResponse``)."""
+
+    id: str
+    object: Literal["character"] = "character"
+    name: str
+    created_at: int
+    look: CharacterLook | None = None
+
+
+class CharacterList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[CharacterPublic]
+    first_id: str | None = None
+    last_id: str | None = None
+    has_more: bool
+
+
+class CharacterDeleted(BaseModel):
+    id: str
+    object: Literal["character.deleted"] = "character.deleted"
+    deleted: bool
+
+
+class CharacterCreateBody(_Body):
+    name: str = Field(description="Display name; a prompt that writes it (or @name) shows the character.")
+    video: Any = Field(None, description="A video file (its first frame is used) or an image file.")
+    image: Any = Field(None, description="Azur: an image file, instead of video.")
+    likeness_consent: Flag = Field(False, description="Azur: the user has the consent of every real person "
+                                   "shown (recorded in the audit log).")

@@ -57,6 +57,18 @@ def resolution_of(size: tuple[int, int]) -> int:
 
 
 @dataclass(frozen=True)
+class Look:
+    """A character's appearance in the words of the embedded model's world (``azur.embedded.world``):
+    object colour, shape, and size as the object's reach from its centre in short sides of the frame.
+    A backend that draws looks (``ModelInfo.draws_looks``) keeps them whatever the prompt's words say."""
+
+    name: str  # the character's name, a word of the prompt that is not the model's vocabulary
+    object_color: str
+    shape: str
+    size: float
+
+
+@dataclass(frozen=True)
 class VideoRequest:
     """One video to make. Sizes are (width, height) in pixels; ``seconds`` may be fractional."""
 
@@ -69,6 +81,8 @@ class VideoRequest:
     model: str = "azur-tiny"
     # The first frame, HxWx3 uint8, any size: image-to-video, or the last frame of a video to extend.
     first_frame: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # A character the clip shows (azur.characters.apply): drawn with this look by backends that can.
+    look: Look | None = None
 
     @property
     def width(self) -> int:

@@ -121,6 +121,7 @@ class Worker:
             beat.join(timeout=5)
 
     def _make(self, video: Video, job: ClaimedJob, lost: threading.Event) -> tuple[dict[str, str], list[str], dict]:
+        from azur import characters
         from azur.engine.request import make_request
         from azur.media.images import load_image
         from azur.pipeline import make_video
@@ -137,6 +138,7 @@ class Worker:
             first_frame=first_frame,
             max_seconds=self.settings.max_seconds,
         )
+        request = characters.restore(request, video.options)  # the look it was accepted with
         report = self._progress_reporter(job, lost)
         prefix = video_prefix(video.id)
         with tempfile.TemporaryDirectory(prefix="azur-job-") as tmp:

@@ -30,6 +30,7 @@ from azur.api.errors import (
     storage_failed,
 )
 from azur.api.fields import SmallCount
+from azur.api.routes.characters import with_character
 from azur.api.schemas import (
     ErrorBody,
     VideoCreateBody,
@@ -150,12 +151,16 @@ def _remove_files_of(services: ServicesDep, video_id: str) -> None:
 @router.post("", openapi_extra=body_openapi(VideoCreateBody, file_fields=("input_reference",)))
 def create_video(body: CreateBody, response: Response, services: ServicesDep, session: SessionDep,
                  user: CurrentUser) -> VideoPublic:
-    """Create a video from a prompt, optionally starting from an image (``input_reference``)."""
+    """Create a video from a prompt, optionally starting from an image (``input_reference``), optionally
+    showing a character (``character_ids``, or its name in the prompt: see azur.characters)."""
     settings = services.settings
     first_frame = inputs.reference_image(settings, body.input_reference)
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
                                       size=body.size, seed=body.seed, style=body.style, first_frame=first_frame)
+    options, character = with_character(services, session, user, options, body.character_ids)
     video = inputs.new_video(user.id, options)
+    if character is not None:
+        video.options = {**(video.options or {}), "character": character}
     accepted = _accept(services, session, user, video, options, upload=first_frame,
                        likeness_consent=body.likeness_consent)
     return answer(accepted, response, services)
@@ -248,13 +253,6 @@ def edit_video(body: EditBody, response: Response, services: ServicesDep, sessio
     return answer(_accept(services, session, user, video, options, upload=upload), response, services)
 
 
-@router.post("/characters", include_in_schema=False)
-@router.get("/characters/{character_id}", include_in_schema=False)
-def characters() -> None:
-    """Sora's characters (cameos) have no counterpart in Azur's models."""
-    raise bad_request("Characters are not supported by Azur.", code="unsupported_feature")
-
-
 @router.get("/{video_id}")
 async def retrieve_video(video: OwnedVideo, response: Response, services: ServicesDep) -> VideoPublic:
     """A video's status and progress."""
@@ -324,6 +322,8 @@ def remix_video(source: OwnedVideo, body: RemixBody, response: Response, service
                                       size=source.size_text, seed=source.seed if body.seed is None else body.seed,
                                       style=body.style or source.style)
     video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
+    if (source.options or {}).get("character"):  # the same character, as the same options and seed
+        video.options = {**(video.options or {}), "character": source.options["character"]}
     return answer(_accept(services, session, user, video, options, remix_of=source), response, services)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from azur.embedded.text import words
 from azur.engine.backend import Clip, ModelInfo, ProgressFn, no_progress
 from azur.engine.request import VideoRequest
 from azur.engine.upscale import upscale
@@ -25,6 +26,7 @@ class EmbeddedBackend:
         description="Azur's own tiny text-to-video model: simple shapes on plain backgrounds, EN and FR, CPU.",
         max_seconds=60,
         supports_first_frame=True,
+        draws_looks=True,
     )
 
     def __init__(self) -> None:
@@ -34,6 +36,9 @@ class EmbeddedBackend:
 
     def check(self, request: VideoRequest) -> list[str]:
         unknown = self.model.unknown_words(request.prompt)
+        if request.look is not None:  # the character's name says who, not what: its look says that
+            named = set(words(request.look.name))
+            unknown = [word for word in unknown if word not in named]
         if not unknown:
             return []
         return [f"Words the model does not know (ignored): {', '.join(unknown)}"]
@@ -47,6 +52,7 @@ class EmbeddedBackend:
             first_frame=request.first_frame,
             progress=lambda f: progress(f, "sampling"),
             size=request.size,  # composed on the whole asked frame, at its aspect (embedded/stage.py)
+            look=request.look,
         )
         frames = upscale(low, request.size, request.style)
         if request.first_frame is not None:
