@@ -156,6 +156,8 @@ class OutboundSettings(BaseModel):
     allowed_ports: list[int] = Field(default_factory=lambda: [80, 443, 8080, 8443])
     timeout_seconds: float = Field(10.0, gt=0, le=300)  # whole request, connect to last byte
     max_bytes: int = Field(20 * 1024 * 1024, ge=1)  # the largest answer read
+    # Fetch the web URL of an input_reference ({"image_url": "https://..."}); off: only data URLs are taken.
+    fetch_image_urls: bool = False
 
     @field_validator("allowed_networks")
     @classmethod

@@ -87,21 +87,28 @@ def validate_options(settings: Settings, *, prompt: Any, model: str | None = Non
 
 
 def reference_image(settings: Settings, value: Any) -> np.ndarray | None:
-    """The ``input_reference`` of a create call as an RGB frame: an uploaded image file, or
-    ``{"image_url": "data:image/...;base64,..."}``. ``file_id`` and web URLs are refused with a 400."""
+    """The ``input_reference`` of a create call as an RGB frame, in every form of OpenAI's spec: an uploaded
+    image file, ``{"image_url": "data:image/...;base64,..."}``, or ``{"image_url": "https://..."}`` fetched
+    by the server when the operator allows it (``outbound.fetch_image_urls``, through the guard of
+    :mod:`azur.outbound`). What the bytes are is read from the bytes themselves, never from a file name or
+    a Content-Type header. ``file_id`` is refused with a 400."""
     from azur.media.images import UnreadableImage, load_image
 
     if value is None or value == "":
         return None
     data = upload_bytes(value)
     if data is None and isinstance(value, dict):
-        if value.get("file_id"):
+        given = sorted(key for key in ("file_id", "image_url") if value.get(key))
+        if len(given) != 1 or set(value) - {"file_id", "image_url"}:
+            raise bad_request("input_reference must have exactly one of image_url and file_id.",
+                              param="input_reference")
+        if given == ["file_id"]:
             raise bad_request("input_reference.file_id is not supported by Azur: upload the image itself.",
                               param="input_reference")
-        data = _data_url_bytes(value.get("image_url"))
+        data = _image_url_bytes(settings, value["image_url"])
     if data is None:
-        raise bad_request("input_reference must be an image file (multipart) or {\"image_url\": \"data:...\"}.",
-                          param="input_reference")
+        raise bad_request("input_reference must be an image file (multipart), {\"image_url\": \"...\"} or "
+                          "{\"file_id\": \"file-...\"}.", param="input_reference")
     if len(data) > settings.server.max_upload_bytes:
         raise too_large(f"input_reference is {len(data)} bytes; the limit is {settings.server.max_upload_bytes}.",
                         param="input_reference")
@@ -111,13 +118,38 @@ def reference_image(settings: Settings, value: Any) -> np.ndarray | None:
         raise bad_request(str(exc), param="input_reference", code="invalid_image") from None
 
 
-def _data_url_bytes(url: Any) -> bytes:
-    if not isinstance(url, str) or not url.startswith("data:") or "," not in url:
-        raise bad_request("input_reference.image_url must be a base64 data URL (data:image/png;base64,...); "
-                          "Azur does not fetch web URLs.", param="input_reference")
-    header, payload = url.split(",", 1)
-    if not header.endswith(";base64"):
-        raise bad_request("input_reference.image_url must be base64-encoded.", param="input_reference")
+def _image_url_bytes(settings: Settings, url: Any) -> bytes:
+    if not isinstance(url, str):
+        raise bad_request("input_reference.image_url must be a string.", param="input_reference")
+    if url.startswith("data:"):
+        return _data_url_bytes(url)
+    if not settings.outbound.fetch_image_urls:
+        raise bad_request("This server does not fetch web URLs: send input_reference.image_url as a base64 data "
+                          "URL (data:image/png;base64,...) or upload the image.", param="input_reference",
+                          code="image_url_not_fetched")
+    from azur import outbound
+
+    limit = min(settings.server.max_upload_bytes, settings.outbound.max_bytes)
+    try:
+        response, body = outbound.request("GET", url, settings.outbound, max_bytes=limit,
+                                          headers={"Accept": "image/*"})
+    except outbound.BlockedURL as exc:
+        raise bad_request(f"input_reference.image_url is not allowed: {exc}.", param="input_reference",
+                          code="url_not_allowed") from None
+    except outbound.FetchFailed as exc:
+        raise bad_request(f"input_reference.image_url could not be fetched: {exc}.", param="input_reference",
+                          code="image_url_unreachable") from None
+    if response.status_code != 200:
+        raise bad_request(f"input_reference.image_url answered HTTP {response.status_code}.",
+                          param="input_reference", code="image_url_unreachable")
+    return body
+
+
+def _data_url_bytes(url: str) -> bytes:
+    header, _, payload = url.partition(",")
+    if not header.endswith(";base64") or not payload:
+        raise bad_request("input_reference.image_url must be a base64 data URL (data:image/png;base64,...).",
+                          param="input_reference")
     try:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
