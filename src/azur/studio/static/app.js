@@ -1,5 +1,6 @@
 // Azur Studio: a page over the OpenAI-compatible /v1 API. No build step, no third-party code.
 import { LANGUAGES, pickLanguage, translate } from "/studio/i18n.js";
+import { clearCharacters, initCharacters, loadCharacters, pickedCharacter, renderCharacters } from "/studio/characters.js";
 
 const SIZES = [
   ["854x480", "landscape"], ["1280x720", "landscape"], ["1920x1080", "landscape"], ["1792x1024", "landscape"],
@@ -65,6 +66,7 @@ function applyLanguage() {
   for (const el of document.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
   fillSizes();
   renderUsage();
+  renderCharacters();
   for (const card of state.cards.values()) renderCard(card);
 }
 
@@ -89,6 +91,7 @@ function signOut() {
   state.cards.clear();
   state.polling.clear();
   $("library").replaceChildren();
+  clearCharacters();
   $("workspace").hidden = true;
   $("signout").hidden = true;
   $("plan").hidden = true;
@@ -102,6 +105,7 @@ async function showWorkspace() {
   $("workspace").hidden = false;
   $("signout").hidden = false;
   await loadUsage();
+  await loadCharacters().catch(() => clearCharacters());
   state.lastId = null;
   $("library").replaceChildren();
   state.cards.clear();
@@ -173,6 +177,7 @@ async function submitCompose(event) {
   form.append("size", $("size").value);
   form.append("style", $("style").value);
   if ($("seed").value !== "") form.append("seed", $("seed").value);
+  if (pickedCharacter()) form.append("character_ids", pickedCharacter());
   const file = $("image").files[0];
   if (file) form.append("input_reference", file, file.name);
   if ($("consent").checked) form.append("likeness_consent", "true");
@@ -414,6 +419,7 @@ function init() {
   });
   $("signout").addEventListener("click", signOut);
   $("compose").addEventListener("submit", submitCompose);
+  initCharacters({ api, t, el, showError });
   $("more").addEventListener("click", () => loadMore().catch((err) => showError($("compose-error"), err.message)));
   applyLanguage();
   if (state.key) showWorkspace().catch(() => signOut());
