@@ -144,6 +144,9 @@ class ServerSettings(BaseModel):
     # 429 (even with a right key) until the oldest of them leaves the window. 0 turns the limit off.
     auth_failures_allowed: int = Field(10, ge=0)
     auth_failure_window_seconds: float = Field(300.0, gt=0)
+    # GET /metrics (Prometheus) answers only "Authorization: Bearer <token>" when set; unset, anyone who
+    # reaches the port may read queue depths per model and plan (keep it on the cluster network then).
+    metrics_token: SecretStr | None = None
 
 
 class OutboundSettings(BaseModel):
@@ -165,6 +168,14 @@ class OutboundSettings(BaseModel):
         for net in value:
             ipaddress.ip_network(net, strict=False)  # raises ValueError with the bad entry
         return value
+
+
+class BatchSettings(BaseModel):
+    """Batches of video requests (``/v1/batches``, see azur.batches), advanced by a loop in ``azur serve``."""
+
+    poll_seconds: float = Field(2.0, gt=0)  # how often batches are advanced (lines submitted, ends noticed)
+    max_requests: int = Field(50_000, ge=1)  # lines one input file may hold (OpenAI's limit)
+    lines_per_round: int = Field(200, ge=1)  # lines one round submits per batch: a cancel is noticed between
 
 
 class QueueSettings(BaseModel):
@@ -209,6 +220,34 @@ class ModelOptions(BaseModel):
     compile: bool | None = None  # torch.compile the transformer's repeated blocks (GPU only)
 
 
+class RemoteEngineOptions(BaseModel):
+    """How one remote engine (family ``openai-videos``: SGLang-Diffusion, vLLM-Omni, another Azur) is called.
+    Set with ``azur models add NAME --family openai-videos --url URL --option KEY=VALUE``.
+
+    The create request always carries OpenAI's fields (``prompt``, ``seconds``, ``size``, and ``model`` when
+    ``--remote-model`` is set); the fields below are added only when set, because a strict server (OpenAI's,
+    Azur's own) refuses fields it does not know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Extra fields, sent as given (SGLang-Diffusion and vLLM-Omni take them; Azur and OpenAI do not)
+    num_inference_steps: int | None = Field(None, ge=1, le=200)
+    guidance_scale: float | None = Field(None, ge=0.0, le=30.0)
+    negative_prompt: str | None = None
+    fps: int | None = Field(None, ge=1, le=60)  # the frame rate asked of the remote (sent as "fps")
+    size: str | None = Field(None, pattern=r"^[0-9]{2,5}x[0-9]{2,5}$")  # the remote's own size (e.g. "832x480")
+    # Fields derived from the request, sent when listed: "width", "height", "num_frames" (seconds x fps),
+    # "seed", "style" (Azur's). Default: the seed, which SGLang-Diffusion, vLLM-Omni and Azur all take.
+    send: list[Literal["width", "height", "num_frames", "seed", "style"]] = Field(default_factory=lambda: ["seed"])
+    # Time and retries
+    timeout_seconds: float = Field(1800.0, gt=0)  # the remote job must finish within this, else the video fails
+    request_timeout_seconds: float = Field(30.0, gt=0)  # one HTTP request (the download: between two reads)
+    max_retries: int = Field(5, ge=0, le=50)  # per request: 429, 5xx and connection errors, with backoff
+    max_backoff_seconds: float = Field(30.0, gt=0)  # the longest wait between two tries (Retry-After included)
+    poll_seconds: float = Field(2.0, gt=0)  # between two status polls when the remote sends no openai-poll-after-ms
+    delete_remote: bool = True  # delete the remote's copy once downloaded (and cancel it when Azur gives up)
+
+
 class Settings(BaseSettings):
     """Azur's settings. Environment: ``AZUR_<FIELD>``, nested with ``__`` (``AZUR_SERVER__PORT=9000``)."""
 
@@ -219,8 +258,11 @@ class Settings(BaseSettings):
     storage_dir: Path | None = None  # default: $home/files
     default_model: str = "azur-tiny"  # the backend used when a request names none
     fps: int = 24  # output frame rate of every video
+    log_format: Literal["text", "json"] = "text"  # json: one object a line, with the video id (azur.logs)
     max_seconds: int = 20  # the longest video a request may ask for (plans may allow less)
     video_retention_days: int = 30  # finished videos expire after this (expires_at in the API); then purged
+    # Uploaded files (/v1/files) and batches' output files are purged this long after they were made.
+    file_retention_days: int = Field(30, ge=1)
     prompt_retention_days: int | None = None  # prompts are blanked after this many days (None: kept with the row)
     purge_interval_minutes: float = 60.0  # how often `azur serve` purges expired videos and prompts
     # Stored files no video row owns are removed by the purge once this old (a younger one may be mid-write).
@@ -232,6 +274,7 @@ class Settings(BaseSettings):
     billing_timezone: str = "UTC"  # quota months are calendar months in this zone
     server: ServerSettings = Field(default_factory=ServerSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
+    batches: BatchSettings = Field(default_factory=BatchSettings)  # [batches]
     safety: SafetySettings = Field(default_factory=SafetySettings)
     media: MediaLimits = Field(default_factory=MediaLimits)  # what uploaded images and videos may declare
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)  # [outbound]: user-chosen URLs

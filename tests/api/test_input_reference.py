@@ -1,7 +1,8 @@
 """``input_reference`` in every form of OpenAI's spec, through the official client against a real server:
 ``{"image_url": "https://..."}`` fetched by the server only where the operator allows it, through the
 outbound guard (a loopback image server allowed by ``allowed_networks``; a private address refused, also
-behind a redirect), with what the bytes are read from the bytes, never from the Content-Type."""
+behind a redirect), with what the bytes are read from the bytes, never from the Content-Type; and
+``{"file_id": "file-..."}``, the caller's own upload to ``/v1/files``."""
 
 from __future__ import annotations
 
@@ -141,3 +142,34 @@ def test_a_server_that_does_not_fetch_says_so_and_asks_nothing(client, images):
     # A data URL is always taken.
     data_url = "data:image/png;base64," + base64.b64encode(png_bytes(picture())).decode()
     assert client.videos.create(prompt="a circle", **by_url(data_url), **SHORT).status == "queued"
+
+
+def first_frame_of(client: openai.OpenAI, video_id: str) -> np.ndarray:
+    with av.open(io.BytesIO(client.videos.download_content(video_id).content)) as container:
+        return next(container.decode(video=0)).to_ndarray(format="rgb24").astype(int)
+
+
+def by_file(file_id: str) -> dict:
+    return {"input_reference": openai.omit, "extra_body": {"input_reference": {"file_id": file_id}}}
+
+
+def test_a_file_id_of_the_callers_own_image_is_the_first_frame(server, client):
+    uploaded = client.files.create(file=("start.png", png_bytes(picture()), "image/png"), purpose="vision")
+    video = client.videos.create_and_poll(prompt="a circle", **by_file(uploaded.id), poll_interval_ms=200, **SHORT)
+    assert video.status == "completed", video.error
+    assert np.abs(first_frame_of(client, video.id) - picture()).mean() < 12
+
+    # Another user's file is not theirs to use (404, as an unknown id); a file of another purpose is refused.
+    stranger = server.client(server.add_user("file-stranger"))
+    with pytest.raises(openai.NotFoundError) as hidden:
+        stranger.videos.create(prompt="a circle", **by_file(uploaded.id), **SHORT)
+    assert_openai_error(hidden.value, 404, param="input_reference")
+    batch_file = client.files.create(file=("lines.jsonl", b'{"custom_id": "a"}\n', "application/jsonl"),
+                                     purpose="batch")
+    with pytest.raises(openai.BadRequestError) as wrong:
+        client.videos.create(prompt="a circle", **by_file(batch_file.id), **SHORT)
+    assert_openai_error(wrong.value, 400, code="invalid_file", param="input_reference")
+    text = client.files.create(file=("notes.png", b"just words", "image/png"), purpose="user_data")
+    with pytest.raises(openai.BadRequestError) as not_image:
+        client.videos.create(prompt="a circle", **by_file(text.id), **SHORT)
+    assert_openai_error(not_image.value, 400, code="invalid_image", param="input_reference")

@@ -12,8 +12,9 @@
   (see :mod:`azur.db.models`), and SQLite's file is left holding no byte of the user (see
   :meth:`azur.db.session.Database.flush_deleted`). Keys stop working at once: they are deleted in the same
   transaction.
-- :func:`purge_expired` deletes the files of videos past ``expires_at`` and blanks prompts older than
-  ``prompt_retention_days``; the API then answers 410 for their content.
+- :func:`purge_expired` deletes the files of videos past ``expires_at``, uploaded files (and batches'
+  output files) past theirs, and blanks prompts older than ``prompt_retention_days``; the API then answers
+  410 for the videos' content and 404 for the files.
 - :func:`remove_orphan_files` removes stored files that no row owns (what a crash or a failed removal left).
 """
 
@@ -33,7 +34,19 @@ from sqlalchemy.orm import Session
 
 from azur.characters import character_prefix
 from azur.config import Settings
-from azur.db.models import ApiKey, AuditEntry, Character, UsageEntry, User, Video, VideoStatus
+from azur.db.models import (
+    ApiKey,
+    AuditEntry,
+    Batch,
+    BatchRequest,
+    Character,
+    UsageEntry,
+    User,
+    UserFile,
+    Video,
+    VideoStatus,
+)
+from azur.files import FILES_PREFIX, storage_key
 from azur.storage.base import MissingFile, Storage, StorageError, video_prefix
 
 log = logging.getLogger("azur.privacy")
@@ -74,6 +87,8 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
     ledger = list(session.scalars(select(UsageEntry).where(UsageEntry.user_id == user.id).order_by(UsageEntry.id)))
     audit = list(session.scalars(select(AuditEntry).where(AuditEntry.user_id == user.id).order_by(AuditEntry.id)))
     cast = list(session.scalars(select(Character).where(Character.user_id == user.id).order_by(Character.created_at)))
+    uploads = list(session.scalars(select(UserFile).where(UserFile.user_id == user.id).order_by(UserFile.created_at)))
+    batches = list(session.scalars(select(Batch).where(Batch.user_id == user.id).order_by(Batch.created_at)))
     documents = {
         "account.json": {"name": user.name, "plan": user.plan, "created_at": _iso(user.created_at)},
         "api_keys.json": [{"id": k.id, "prefix": k.prefix, "created_at": _iso(k.created_at),
@@ -88,6 +103,9 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
                               for e in ledger],
         "audit_log.json": [{"action": a.action, "actor": a.actor, "video_id": a.video_id, "detail": a.detail,
                             "at": _iso(a.at)} for a in audit],
+        "files.json": [{"id": f.id, "filename": f.filename, "purpose": f.purpose, "bytes": f.bytes,
+                        "created_at": _iso(f.created_at), "expires_at": _iso(f.expires_at)} for f in uploads],
+        "batches.json": [_batch_record(session, b) for b in batches],
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -96,7 +114,9 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
             "account.json, api_keys.json (metadata only: keys are stored as hashes and not exported),\n"
             "videos.json (requests, status, provenance), characters.json, usage_ledger.json, audit_log.json,\n"
             "files/<video id>/ (the videos, thumbnails, spritesheets and first frames still stored),\n"
-            "files/<character id>/ (the picture each character was made from).\n"))
+            "files/<character id>/ (the picture each character was made from),\n"
+            "files.json and uploads/<file id>/ (files uploaded to /v1/files, batches' output files),\n"
+            "batches.json (each batch and what became of each of its lines).\n"))
         for name, document in documents.items():
             archive.writestr(name, json.dumps(document, indent=2, ensure_ascii=False))
         for video in videos:
@@ -114,7 +134,24 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
                 continue
             archive.writestr(f"files/{character.id}/{character.reference_key.rsplit('/', 1)[-1]}", data,
                              zipfile.ZIP_STORED)
+        for upload in uploads:
+            try:
+                data = storage.read_bytes(storage_key(upload.id))
+            except MissingFile:
+                continue
+            archive.writestr(f"uploads/{upload.id}/{upload.filename}", data, zipfile.ZIP_STORED)
     return buffer.getvalue()
+
+
+def _batch_record(session: Session, batch: Batch) -> dict[str, Any]:
+    lines = session.scalars(select(BatchRequest).where(BatchRequest.batch_id == batch.id).order_by(BatchRequest.line))
+    return {
+        "id": batch.id, "status": batch.status, "endpoint": batch.endpoint, "input_file_id": batch.input_file_id,
+        "output_file_id": batch.output_file_id, "error_file_id": batch.error_file_id, "metadata": batch.metadata_,
+        "created_at": _iso(batch.created_at), "requests": [
+            {"line": r.line, "custom_id": r.custom_id, "video_id": r.video_id, "status_code": r.status_code,
+             "error": r.error} for r in lines],
+    }
 
 
 @dataclass(frozen=True)
@@ -139,6 +176,15 @@ def erase_user(session: Session, storage: Storage, user: User) -> Erasure:
     keys = session.execute(delete(ApiKey).where(ApiKey.user_id == user.id)).rowcount
     session.execute(delete(Video).where(Video.user_id == user.id))
     session.execute(delete(Character).where(Character.user_id == user.id))
+    file_ids = list(session.scalars(select(UserFile.id).where(UserFile.user_id == user.id)))
+    for file_id in file_ids:
+        storage.delete(storage_key(file_id))
+    keys = session.execute(delete(ApiKey).where(ApiKey.user_id == user.id)).rowcount
+    session.execute(delete(Video).where(Video.user_id == user.id))
+    batch_ids = select(Batch.id).where(Batch.user_id == user.id).scalar_subquery()
+    session.execute(delete(BatchRequest).where(BatchRequest.batch_id.in_(batch_ids)))
+    session.execute(delete(Batch).where(Batch.user_id == user.id))
+    session.execute(delete(UserFile).where(UserFile.user_id == user.id))
     ledger = session.execute(update(UsageEntry).where(UsageEntry.user_id == user.id).values(user_id=None)).rowcount
     actor = f"user:erased-{secrets.token_hex(8)}"
     audit = session.execute(
@@ -156,6 +202,7 @@ class Purge:
     videos_expired: int
     prompts_blanked: int
     videos_not_removed: int = 0  # expired videos whose files could not be removed: tried again next time
+    files_expired: int = 0  # uploaded files (and batches' output files) past their expiry, removed
 
 
 def purge_expired(session: Session, storage: Storage, settings: Settings, *, now: float | None = None) -> Purge:
@@ -173,6 +220,15 @@ def purge_expired(session: Session, storage: Storage, settings: Settings, *, now
         video.files = null()  # SQL NULL (not JSON null), so the query above skips it next time
         video.first_frame_key = None
         removed += 1
+    files_expired = 0
+    for upload in list(session.scalars(select(UserFile).where(UserFile.expires_at < now))):
+        try:
+            storage.delete(storage_key(upload.id))
+        except StorageError as exc:
+            log.error("purge: %s", exc)
+            continue
+        session.delete(upload)
+        files_expired += 1
     blanked = 0
     prompt_days = settings.prompt_retention_days
     if prompt_days is not None:
@@ -180,7 +236,8 @@ def purge_expired(session: Session, storage: Storage, settings: Settings, *, now
         blanked = session.execute(
             update(Video).where(Video.created_at < cutoff, Video.prompt != EXPIRED_PROMPT).values(prompt=EXPIRED_PROMPT)
         ).rowcount
-    return Purge(videos_expired=removed, prompts_blanked=blanked, videos_not_removed=len(expired) - removed)
+    return Purge(videos_expired=removed, prompts_blanked=blanked, videos_not_removed=len(expired) - removed,
+                 files_expired=files_expired)
 
 
 @dataclass(frozen=True)
@@ -197,8 +254,8 @@ def remove_orphan_files(session: Session, storage: Storage, settings: Settings, 
     that failed. A row owns its ``files`` and ``first_frame_key``; a queued or running job owns all of its
     folder (a worker writes there). The grace period spares a file being written right now.
 
-    Only ``videos/`` is swept: it is the only key space Azur writes, and a storage directory set to a
-    shared folder must not lose other files."""
+    Only ``videos/`` and ``files/`` are swept: they are the key spaces Azur writes, and a storage directory
+    set to a shared folder must not lose other files. A file's row owns ``files/<id>/content``."""
     now = time.time() if now is None else now
     cutoff = now - settings.orphan_grace_minutes * 60
     owned: set[str] = set()
@@ -210,8 +267,10 @@ def remove_orphan_files(session: Session, storage: Storage, settings: Settings, 
         owned.update((files or {}).values())
         if first_frame_key:
             owned.add(first_frame_key)
+    owned.update(storage_key(file_id) for file_id in session.scalars(select(UserFile.id)))
     removed = size = failed = 0
-    for stored in list(storage.list_files(VIDEOS_PREFIX)):
+    stored_files = [*storage.list_files(VIDEOS_PREFIX), *storage.list_files(FILES_PREFIX)]
+    for stored in stored_files:
         folder = stored.key.rsplit("/", 1)[0] + "/"
         if stored.key in owned or folder in busy or stored.modified > cutoff:
             continue

@@ -1,7 +1,8 @@
 """The FastAPI app: :func:`create_app` builds it from settings; the lifespan opens what it needs.
 
 At start-up the lifespan migrates the database (Alembic, shipped in the package), opens the storage and
-the queue, and starts ``server.workers`` worker processes; at shutdown it stops them (their running jobs
+the queue, and starts ``server.workers`` worker processes (their metrics reach ``/metrics`` through a
+temporary directory, see ``azur.metrics``); at shutdown it stops them (their running jobs
 go back to the queue) and closes the database. Nothing is built at import time, so
 ``uvicorn --factory azur.api.app:app_from_environment`` and the tests' own servers work the same way.
 
@@ -12,6 +13,8 @@ no ``/redoc``); every response gets the security headers of ``azur.api.security_
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -26,7 +29,7 @@ from azur.api import docs
 from azur.api.errors import install_error_handlers
 from azur.api.security_headers import SecurityHeaders
 from azur import studio
-from azur.api.routes import characters, health, me, models, usage, verify, videos
+from azur.api.routes import batches, characters, files, health, me, metrics, models, usage, verify, videos
 from azur.config import Settings, get_settings
 
 log = logging.getLogger("azur.api")
@@ -38,6 +41,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from azur.db.session import Database
+        from azur.batches.runner import start_batch_runner
         from azur.jobs.queue import DatabaseQueue
         from azur.jobs.worker import start_worker_processes, stop_worker_processes
         from azur.safety.guard import SafetyGuard
@@ -48,14 +52,21 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         app.state.services = Services(settings=settings, db=db, storage=make_storage(settings),
                                       queue=DatabaseQueue(db, settings.queue), safety=SafetyGuard(settings, db),
                                       started_at=time.time())
-        workers = start_worker_processes(settings, settings.server.workers) if start_workers else []
+        count = settings.server.workers if start_workers else 0
+        # The worker processes' metrics reach this process's /metrics through files (azur.metrics).
+        app.state.metrics_dir = tempfile.mkdtemp(prefix="azur-metrics-") if count else None
+        workers = start_worker_processes(settings, count, app.state.metrics_dir)
         purger = start_purger(app.state.services)
+        batch_runner = start_batch_runner(app.state.services)
         log.info("azur API ready: database %s, %d worker process(es)", db.engine.url.render_as_string(), len(workers))
         try:
             yield
         finally:
             purger.set()
+            batch_runner.set()
             stop_worker_processes(workers)
+            if app.state.metrics_dir:
+                shutil.rmtree(app.state.metrics_dir, ignore_errors=True)
             db.dispose()
 
     app = FastAPI(
@@ -72,11 +83,14 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     app.include_router(characters.router)  # before videos: /v1/videos/characters is not a video id
+    app.include_router(metrics.router)
     app.include_router(videos.router)
     app.include_router(models.router)
     app.include_router(verify.router)
     app.include_router(usage.router)
     app.include_router(me.router)
+    app.include_router(files.router)
+    app.include_router(batches.router)
     studio.mount(app)
     docs.mount(app)
     return app
@@ -97,9 +111,10 @@ def start_purger(services: Services) -> threading.Event:
                     swept = remove_orphan_files(session, services.storage, services.settings)
                 if done.prompts_blanked or done.videos_expired:
                     services.db.scrub()  # blanked prompts must not stay readable in the file's free pages
-                if done.videos_expired or done.prompts_blanked or swept.files_removed:
-                    log.info("purged %d expired videos, blanked %d prompts, removed %d files no video owns",
-                             done.videos_expired, done.prompts_blanked, swept.files_removed)
+                if done.videos_expired or done.prompts_blanked or done.files_expired or swept.files_removed:
+                    log.info("purged %d expired videos and %d expired files, blanked %d prompts, removed %d "
+                             "files no row owns", done.videos_expired, done.files_expired, done.prompts_blanked,
+                             swept.files_removed)
             except Exception:  # a busy database: try again at the next round
                 log.exception("purge failed")
             if stop.wait(services.settings.purge_interval_minutes * 60):

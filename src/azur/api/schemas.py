@@ -92,7 +92,12 @@ class ModelList(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
-    database: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"] = "ready"
+    database: Literal["ok"] = "ok"  # reachable, schema at the migration head
+    storage: Literal["ok"] = "ok"  # accepted a write
 
 
 # ---- request bodies -------------------------------------------------------------------------------------

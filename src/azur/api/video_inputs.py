@@ -13,14 +13,16 @@ import base64
 import binascii
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from azur.api.body import upload_bytes
-from azur.api.errors import bad_request, not_ready, too_large
+from azur.api.errors import bad_request, not_found, not_ready, too_large
 from azur.config import Settings
 from azur.db.models import Video, VideoKind, VideoStatus
 from azur.engine.request import SIZES, InvalidRequest, VideoRequest, make_request, size_text
@@ -86,12 +88,14 @@ def validate_options(settings: Settings, *, prompt: Any, model: str | None = Non
     return Options(request=request, first_frame=first_frame)
 
 
-def reference_image(settings: Settings, value: Any) -> np.ndarray | None:
+def reference_image(settings: Settings, value: Any, *,
+                    read_file: Callable[[str], bytes] | None = None) -> np.ndarray | None:
     """The ``input_reference`` of a create call as an RGB frame, in every form of OpenAI's spec: an uploaded
-    image file, ``{"image_url": "data:image/...;base64,..."}``, or ``{"image_url": "https://..."}`` fetched
-    by the server when the operator allows it (``outbound.fetch_image_urls``, through the guard of
-    :mod:`azur.outbound`). What the bytes are is read from the bytes themselves, never from a file name or
-    a Content-Type header. ``file_id`` is refused with a 400."""
+    image file, ``{"image_url": "data:image/...;base64,..."}``, ``{"image_url": "https://..."}`` fetched by
+    the server when the operator allows it (``outbound.fetch_image_urls``, through the guard of
+    :mod:`azur.outbound`), or ``{"file_id": "file-..."}``, a file the caller uploaded to ``/v1/files``, read
+    by ``read_file`` (:func:`user_file_reader`; without it a file id is refused). What the bytes are is
+    read from the bytes themselves, never from a file name or a Content-Type header."""
     from azur.media.images import UnreadableImage, load_image
 
     if value is None or value == "":
@@ -103,9 +107,12 @@ def reference_image(settings: Settings, value: Any) -> np.ndarray | None:
             raise bad_request("input_reference must have exactly one of image_url and file_id.",
                               param="input_reference")
         if given == ["file_id"]:
-            raise bad_request("input_reference.file_id is not supported by Azur: upload the image itself.",
-                              param="input_reference")
-        data = _image_url_bytes(settings, value["image_url"])
+            if read_file is None or not isinstance(value["file_id"], str):
+                raise bad_request("input_reference.file_id must name a file uploaded to /v1/files.",
+                                  param="input_reference")
+            data = read_file(value["file_id"])
+        else:
+            data = _image_url_bytes(settings, value["image_url"])
     if data is None:
         raise bad_request("input_reference must be an image file (multipart), {\"image_url\": \"...\"} or "
                           "{\"file_id\": \"file-...\"}.", param="input_reference")
@@ -116,6 +123,26 @@ def reference_image(settings: Settings, value: Any) -> np.ndarray | None:
         return load_image(data, settings.media)
     except UnreadableImage as exc:
         raise bad_request(str(exc), param="input_reference", code="invalid_image") from None
+
+
+# A reference image uploaded to /v1/files carries one of these purposes (OpenAI's for images a model reads).
+REFERENCE_FILE_PURPOSES = ("vision", "user_data")
+
+
+def user_file_reader(session: Session, storage: Storage, user_id: int) -> Callable[[str], bytes]:
+    """``read_file`` for :func:`reference_image`: the bytes of the caller's own file of purpose ``vision`` or
+    ``user_data``; another user's file answers 404 like an unknown one, another purpose 400."""
+    from azur.files import FileNotFound, UnusableFile, read_user_file
+
+    def read(file_id: str) -> bytes:
+        try:
+            return read_user_file(session, storage, user_id, file_id, purposes=REFERENCE_FILE_PURPOSES)[1]
+        except FileNotFound as exc:
+            raise not_found(exc.message, param="input_reference") from None
+        except UnusableFile as exc:
+            raise bad_request(exc.message, param="input_reference", code="invalid_file") from None
+
+    return read
 
 
 def _image_url_bytes(settings: Settings, url: Any) -> bytes:

@@ -47,7 +47,7 @@ def purge() -> None:
         storage = make_storage(settings)
         done = purge_expired(session, storage, settings)
         swept = remove_orphan_files(session, storage, settings)
-    print(f"purged {done.videos_expired} expired videos; blanked {done.prompts_blanked} prompts; "
+    print(f"purged {done.videos_expired} expired videos and {done.files_expired} expired files; blanked {done.prompts_blanked} prompts; "
           f"removed {swept.files_removed} files no video owns ({swept.bytes_removed} bytes)")
     stuck = done.videos_not_removed + swept.files_not_removed
     if stuck:

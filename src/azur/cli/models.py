@@ -3,11 +3,14 @@
     azur models add wan-1.3b --family wan --path ~/models/Wan2.1-T2V-1.3B-Diffusers
     azur models add ltx-distilled --family ltx --path ~/models/LTX-Video-0.9.7-distilled \\
         --option distilled=true --option decode_timestep=0.05
+    azur models add wan-sglang --family openai-videos --url http://gpu-1:30000/v1 \
+        --remote-model Wan-AI/Wan2.1-T2V-1.3B-Diffusers --option send='["width","height","num_frames","seed"]'
     azur models list
     azur models remove wan-1.3b
 
 Nothing is downloaded: the folder must already hold the weights (``huggingface-cli download`` or
-``save_pretrained``). The catalog is shared by the CLI, the API server and workers through Azur's home.
+``save_pretrained``). A remote engine (``--family openai-videos``) is any OpenAI-style ``/v1/videos`` server
+(SGLang-Diffusion, vLLM-Omni, another Azur): Azur sends it the job and finishes the video itself. The catalog is shared by the CLI, the API server and workers through Azur's home.
 """
 
 from __future__ import annotations
@@ -42,20 +45,28 @@ def _parse_option(text: str) -> tuple[str, Any]:
 @models_app.command("add")
 def add(
     name: str = typer.Argument(..., help="The name requests use (--model NAME, the API's `model`)."),
-    family: str = typer.Option(..., "--family", "-f", help="wan, ltx or cogvideox."),
-    path: Path = typer.Option(..., "--path", "-p", help="A local diffusers folder (with model_index.json)."),
+    family: str = typer.Option(..., "--family", "-f", help="wan, ltx, cogvideox, or openai-videos (a remote engine)."),
+    path: Path | None = typer.Option(None, "--path", "-p", help="A local diffusers folder (with model_index.json)."),
+    url: str | None = typer.Option(None, "--url", help="openai-videos: the remote API's base URL (http://host:port/v1)."),
+    api_key: str | None = typer.Option(None, "--api-key", help="openai-videos: sent as 'Authorization: Bearer KEY'."),
+    remote_model: str | None = typer.Option(None, "--remote-model", help="openai-videos: the model name to ask for."),
     option: list[str] = typer.Option([], "--option", "-o", help="KEY=VALUE model option; repeatable."),
     replace: bool = typer.Option(False, "--replace", help="Replace a model of the same name."),
 ) -> None:
-    """Install a model from a local diffusers folder."""
+    """Install a model from a local diffusers folder, or a remote engine (--family openai-videos --url URL)."""
     from azur.engine.catalog import InvalidModel, ModelSpec, open_catalog
 
     options = dict(_parse_option(o) for o in option)
     try:
-        spec = open_catalog().add(ModelSpec(name, family, path, options), replace=replace)
+        spec = open_catalog().add(ModelSpec(name, family, path, options, url=url, api_key=api_key,
+                                            remote_model=remote_model), replace=replace)
     except InvalidModel as exc:
         raise UserError(str(exc)) from None
     set_options = ", ".join(f"{k}={v}" for k, v in spec.options.items()) or "family defaults"
+    if spec.is_remote:
+        asked = f" ({spec.remote_model})" if spec.remote_model else ""
+        console.print(f"[green]added[/] {spec.name} — remote engine at {spec.url}{asked}; {set_options}")
+        return
     console.print(f"[green]added[/] {spec.name} — {spec.family} ({spec.pipeline_class}) from {spec.path}; {set_options}")
 
 
@@ -74,7 +85,7 @@ def list_models(as_json: bool = typer.Option(False, "--json", help="Print JSON i
         rows.append({
             "name": info.name,
             "family": info.family,
-            "path": str(spec.path) if spec else "(built in)",
+            "path": (str(spec.path or spec.url)) if spec else "(built in)",
             "options": spec.options if spec else {},
             "description": info.description,
         })

@@ -27,4 +27,10 @@ def serve(
     changes = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
     settings = settings.model_copy(update={"server": settings.server.model_copy(update=changes)})
     settings.home.mkdir(parents=True, exist_ok=True)
-    uvicorn.run(create_app(settings), host=settings.server.host, port=settings.server.port, log_level=log_level)
+    from azur.logs import configure_logging
+
+    configure_logging(settings.log_format, log_level.upper())
+    # With JSON logs uvicorn keeps its hands off logging (log_config=None): its lines go through ours.
+    log_config = None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG
+    uvicorn.run(create_app(settings), host=settings.server.host, port=settings.server.port, log_level=log_level,
+                log_config=log_config)

@@ -13,8 +13,13 @@ def worker(
     model: list[str] = typer.Option(
         [], "--model", "-m", help="Run only jobs of this model (repeatable); it is loaded at start. Default: any."
     ),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", min=1, max=65535,
+        help="Serve this worker's Prometheus metrics (job stages, failures, GPU memory) at :PORT/metrics.",
+    ),
 ) -> None:
-    """Take jobs from the queue and make their videos until interrupted (Ctrl+C gives the running job back).
+    """Take jobs from the queue and make their videos until interrupted (SIGTERM or Ctrl+C gives the running
+    job back to the queue at once; a second signal exits without waiting).
 
     A GPU machine with the weights of a model is a worker for it: point AZUR_DATABASE_URL and the storage
     at the server's, and run `azur worker --model NAME`."""
@@ -23,4 +28,4 @@ def worker(
 
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
-    run_worker(settings, models=list(model) or None)
+    run_worker(settings, models=list(model) or None, metrics_port=metrics_port)

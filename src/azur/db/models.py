@@ -207,3 +207,73 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     __table_args__ = (Index("ix_audit_at", "at"), NEVER_REUSED_IDS)
+
+
+class UserFile(Base):
+    """A file a user uploaded (``POST /v1/files``) or a batch wrote for them (its output and error files).
+    The bytes live in storage under ``files/<id>``; see :mod:`azur.files`."""
+
+    __tablename__ = "files"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "file-" + uuid4 hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    purpose: Mapped[str] = mapped_column(String(20))  # batch, vision, user_data; batch_output for a batch's files
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[float] = mapped_column(Double)
+    expires_at: Mapped[float | None] = mapped_column(Double, default=None)  # then purged (azur.accounts.privacy)
+
+    __table_args__ = (Index("ix_files_user_created", "user_id", "created_at", "id"),)
+
+
+class Batch(Base):
+    """A batch of video requests (``POST /v1/batches``); its lines are :class:`BatchRequest` rows and the
+    videos they made. State lives here so that a restart resumes it (see :mod:`azur.batches`)."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "batch_" + uuid4 hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    endpoint: Mapped[str] = mapped_column(String(100))
+    input_file_id: Mapped[str] = mapped_column(String(40))
+    completion_window: Mapped[str] = mapped_column(String(10))
+    # validating, in_progress, finalizing, completed, failed, expired, cancelling, cancelled (OpenAI's names)
+    status: Mapped[str] = mapped_column(String(20))
+    total: Mapped[int] = mapped_column(Integer, default=0)  # lines in the input file, once validated
+    output_file_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    error_file_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    errors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)  # why validation failed
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON, default=None)
+    created_at: Mapped[float] = mapped_column(Double)
+    expires_at: Mapped[float] = mapped_column(Double)
+    in_progress_at: Mapped[float | None] = mapped_column(Double, default=None)
+    finalizing_at: Mapped[float | None] = mapped_column(Double, default=None)
+    completed_at: Mapped[float | None] = mapped_column(Double, default=None)
+    failed_at: Mapped[float | None] = mapped_column(Double, default=None)
+    expired_at: Mapped[float | None] = mapped_column(Double, default=None)
+    cancelling_at: Mapped[float | None] = mapped_column(Double, default=None)
+    cancelled_at: Mapped[float | None] = mapped_column(Double, default=None)
+
+    __table_args__ = (
+        Index("ix_batches_user_created", "user_id", "created_at", "id"),
+        Index("ix_batches_status", "status"),
+    )
+
+
+class BatchRequest(Base):
+    """One line of a batch once submitted: the video it made, or why it was refused."""
+
+    __tablename__ = "batch_requests"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "batch_req_" + uuid4 hex
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)  # 1-based line number in the input file
+    custom_id: Mapped[str] = mapped_column(String(512))
+    video_id: Mapped[str | None] = mapped_column(String(40), default=None)  # None: refused when submitted
+    # A refused line: the HTTP status and error envelope a single request would have got.
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[float] = mapped_column(Double)
+
+    # One row per line, whichever process submits it: a second submission of the same line fails here.
+    __table_args__ = (Index("ux_batch_requests_line", "batch_id", "line", unique=True),)

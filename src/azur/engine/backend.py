@@ -69,6 +69,19 @@ class Backend(Protocol):
         ...
 
 
+class GenerationFailed(RuntimeError):
+    """A backend's own verdict on a failed job, with the code and message the video object will show.
+
+    ``retry``: another attempt may succeed (a remote engine unreachable or overloaded); False ends the video
+    ``failed`` at once (the remote engine failed the job, or refused it)."""
+
+    def __init__(self, code: str, message: str, *, retry: bool) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry = retry
+
+
 class UnknownModel(LookupError):
     def __init__(self, name: str, known: list[str]) -> None:
         super().__init__(f"Unknown model '{name}'. Available models: {', '.join(known) or 'none'}.")
@@ -108,9 +121,7 @@ def model_infos() -> list[ModelInfo]:
         if name in _built:
             infos.append(_built[name].info)
         elif name in _catalog_specs:
-            from azur.engine.backends.diffusers_base import describe
-
-            infos.append(describe(_catalog_specs[name]))
+            infos.append(_describe_spec(_catalog_specs[name]))
         elif isinstance(getattr(_factories[name], "info", None), ModelInfo):
             infos.append(_factories[name].info)  # type: ignore[attr-defined]
         else:
@@ -151,12 +162,37 @@ def _register_builtins() -> None:
     _sync_catalog()
 
 
+def _describe_spec(spec: object) -> ModelInfo:
+    from azur.engine.catalog import ModelSpec
+
+    assert isinstance(spec, ModelSpec)
+    if spec.is_remote:
+        from azur.engine.backends.remote import describe as describe_remote
+
+        return describe_remote(spec)
+    from azur.engine.backends.diffusers_base import describe
+
+    return describe(spec)
+
+
+def _build_spec(spec: object) -> Backend:
+    from azur.engine.catalog import ModelSpec
+
+    assert isinstance(spec, ModelSpec)
+    if spec.is_remote:
+        from azur.engine.backends.remote import RemoteVideoBackend
+
+        return RemoteVideoBackend(spec)
+    from azur.engine.backends.diffusers_base import build_backend
+
+    return build_backend(spec)
+
+
 def _sync_catalog() -> None:
     """Register every model of the installed-model catalog (``azur models add``); re-read on each call, so
     a model added by another process (the CLI, the API) is seen without a restart."""
     from functools import partial
 
-    from azur.engine.backends.diffusers_base import build_backend
     from azur.engine.catalog import open_catalog
 
     specs = {spec.name: spec for spec in open_catalog().list()}
@@ -168,5 +204,5 @@ def _sync_catalog() -> None:
                 del _catalog_specs[name]
         for name, spec in specs.items():
             if name not in _factories:
-                _factories[name] = partial(build_backend, spec)
+                _factories[name] = partial(_build_spec, spec)
                 _catalog_specs[name] = spec

@@ -6,7 +6,9 @@ old one) so a reader never sees half a file; :class:`ModelCatalog` is the small 
 catalog will implement later, with the same validation (:func:`validate_spec`).
 
 A model is added from a local diffusers folder (``save_pretrained`` layout: ``model_index.json`` plus one
-sub-folder per component). Nothing is ever downloaded: the folder must already hold the weights.
+sub-folder per component). Nothing is ever downloaded: the folder must already hold the weights. A model of
+the family ``openai-videos`` is instead a remote engine: an OpenAI-style ``/v1/videos`` server at ``url``
+(:mod:`azur.engine.backends.remote`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from azur.config import ModelOptions, Settings
+from azur.config import ModelOptions, RemoteEngineOptions, Settings
 
 # The diffusers pipeline classes each family accepts, read from ``_class_name`` in model_index.json.
 FAMILY_PIPELINES: dict[str, tuple[str, ...]] = {
@@ -31,6 +33,8 @@ FAMILY_PIPELINES: dict[str, tuple[str, ...]] = {
     "ltx": ("LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline"),
     "cogvideox": ("CogVideoXPipeline", "CogVideoXImageToVideoPipeline"),
 }
+REMOTE_FAMILY = "openai-videos"  # a remote OpenAI-style video server, not a local folder
+FAMILIES = (*FAMILY_PIPELINES, REMOTE_FAMILY)
 RESERVED_NAMES = ("azur-tiny",)  # built-in backends; a catalog entry may not shadow them
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -41,31 +45,49 @@ class InvalidModel(ValueError):
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One installed model. ``options`` are :class:`~azur.config.ModelOptions` fields, set ones only."""
+    """One installed model. ``options`` are :class:`~azur.config.ModelOptions` fields (a remote engine's:
+    :class:`~azur.config.RemoteEngineOptions`), set ones only.
+
+    A local model has a ``path``; a remote engine (``family == "openai-videos"``) has a ``url`` instead, the
+    base URL of its API as the OpenAI client takes it (``http://gpu-1:30000/v1``), an optional ``api_key``
+    and the ``remote_model`` name it is asked for."""
 
     name: str
     family: str
-    path: Path
+    path: Path | None
     options: dict[str, Any] = field(default_factory=dict)
     pipeline_class: str = ""  # ``_class_name`` from model_index.json, recorded at add time
+    url: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never shown by `azur models list` or the API
+    remote_model: str | None = None
+
+    @property
+    def is_remote(self) -> bool:
+        return self.family == REMOTE_FAMILY
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "family": self.family,
-            "path": str(self.path),
+            "path": str(self.path) if self.path is not None else None,
             "options": self.options,
             "pipeline_class": self.pipeline_class,
         }
+        if self.is_remote:
+            data.update(url=self.url, api_key=self.api_key, remote_model=self.remote_model)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ModelSpec:
         return cls(
             name=data["name"],
             family=data["family"],
-            path=Path(data["path"]),
+            path=Path(data["path"]) if data.get("path") else None,
             options=dict(data.get("options") or {}),
             pipeline_class=data.get("pipeline_class", ""),
+            url=data.get("url"),
+            api_key=data.get("api_key"),
+            remote_model=data.get("remote_model"),
         )
 
 
@@ -107,21 +129,22 @@ def read_model_index(path: Path) -> dict[str, Any]:
     return data
 
 
-def parse_options(options: Mapping[str, Any], *, where: str = "options") -> dict[str, Any]:
-    """Check ``options`` against :class:`ModelOptions`; returns the set ones. Raises :class:`InvalidModel`."""
+def parse_options(options: Mapping[str, Any], *, where: str = "options",
+                  schema: type[ModelOptions] | type[RemoteEngineOptions] = ModelOptions) -> dict[str, Any]:
+    """Check ``options`` against ``schema``; returns the set ones. Raises :class:`InvalidModel`."""
     try:
-        parsed = ModelOptions.model_validate(dict(options))
+        parsed = schema.model_validate(dict(options))
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
             key = ".".join(str(p) for p in error["loc"]) or "?"
             if error["type"] == "extra_forbidden":
-                allowed = ", ".join(ModelOptions.model_fields)
+                allowed = ", ".join(schema.model_fields)
                 problems.append(f"unknown option '{key}' (allowed: {allowed})")
             else:
                 problems.append(f"option '{key}': {error['msg']} (got {error.get('input')!r})")
         raise InvalidModel(f"Invalid {where}: " + "; ".join(problems) + ".") from None
-    return parsed.model_dump(exclude_none=True)
+    return parsed.model_dump(exclude_none=True, exclude_unset=schema is RemoteEngineOptions)
 
 
 def validate_spec(spec: ModelSpec) -> ModelSpec:
@@ -135,8 +158,14 @@ def validate_spec(spec: ModelSpec) -> ModelSpec:
         )
     if spec.name in RESERVED_NAMES:
         raise InvalidModel(f"The name '{spec.name}' is built in; choose another one.")
+    if spec.family == REMOTE_FAMILY:
+        return validate_remote_spec(spec)
     if spec.family not in FAMILY_PIPELINES:
-        raise InvalidModel(f"Unknown family '{spec.family}'. Known families: {', '.join(FAMILY_PIPELINES)}.")
+        raise InvalidModel(f"Unknown family '{spec.family}'. Known families: {', '.join(FAMILIES)}.")
+    if spec.path is None:
+        raise InvalidModel(f"A '{spec.family}' model needs --path: the local diffusers folder of its weights.")
+    if spec.url is not None:
+        raise InvalidModel(f"--url is for remote engines (--family {REMOTE_FAMILY}), not '{spec.family}' models.")
     path = spec.path.expanduser().resolve()
     class_name = read_model_index(path)["_class_name"]
     allowed = FAMILY_PIPELINES[spec.family]
@@ -148,6 +177,25 @@ def validate_spec(spec: ModelSpec) -> ModelSpec:
         )
     options = parse_options(spec.options)
     return ModelSpec(spec.name, spec.family, path, options, class_name)
+
+
+def validate_remote_spec(spec: ModelSpec) -> ModelSpec:
+    """Check a remote engine's entry: an http(s) base URL, no local path, options of
+    :class:`~azur.config.RemoteEngineOptions`. Raises :class:`InvalidModel`."""
+    from urllib.parse import urlsplit
+
+    if spec.path is not None:
+        raise InvalidModel(f"A remote engine (--family {REMOTE_FAMILY}) has a --url, not a --path.")
+    url = (spec.url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidModel(
+            f"Invalid --url {url!r}: expected the http(s) base URL of an OpenAI-style video API, "
+            "e.g. http://gpu-1:30000/v1."
+        )
+    options = parse_options(spec.options, schema=RemoteEngineOptions)
+    return ModelSpec(spec.name, spec.family, None, options, "", url=url.rstrip("/"),
+                     api_key=spec.api_key or None, remote_model=spec.remote_model or None)
 
 
 class JsonModelCatalog:
@@ -187,7 +235,8 @@ class JsonModelCatalog:
             specs = self._read()
             if spec.name in specs and not replace:
                 raise InvalidModel(
-                    f"A model named '{spec.name}' is already installed ({specs[spec.name].path}); "
+                    f"A model named '{spec.name}' is already installed "
+                    f"({specs[spec.name].path or specs[spec.name].url}); "
                     "remove it first or use --replace."
                 )
             specs[spec.name] = spec

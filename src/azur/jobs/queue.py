@@ -44,6 +44,7 @@ class ClaimedJob:
 class JobQueue(Protocol):
     def submit(self, session: Session, video: Video) -> None: ...
     def delete(self, session: Session, video_id: str) -> str | None: ...
+    def cancel_queued(self, session: Session, video_id: str, *, reason: str) -> bool: ...
     def claim(self, worker_id: str, models: list[str] | None = None) -> ClaimedJob | None: ...
     def load(self, job: ClaimedJob) -> Video | None: ...
     def heartbeat(self, job: ClaimedJob) -> bool: ...
@@ -137,13 +138,20 @@ class DatabaseQueue:
         Each step is one conditional statement, so the refund follows only the DELETE that removed a
         queued row: of many simultaneous DELETEs, or a DELETE racing a claim, exactly one sees it queued.
         """
-        queued = delete(Video).where(Video.id == video_id, Video.status == QUEUED).returning(Video.id)
-        if session.execute(queued).first() is not None:
-            ledger.refund(session, video_id, reason="deleted before it started")
+        if self.cancel_queued(session, video_id, reason="deleted before it started"):
             return QUEUED
         # Started (a running worker notices at its next heartbeat and stops) or finished: nothing to give back.
         deleted = session.execute(delete(Video).where(Video.id == video_id).returning(Video.status)).first()
         return None if deleted is None else deleted[0]
+
+    def cancel_queued(self, session: Session, video_id: str, *, reason: str) -> bool:
+        """Remove a job that has not started, refunding it, in the caller's transaction; False when it has
+        started, ended or is gone (it is then left alone). A cancelled batch stops its waiting jobs so."""
+        queued = delete(Video).where(Video.id == video_id, Video.status == QUEUED).returning(Video.id)
+        if session.execute(queued).first() is None:
+            return False
+        ledger.refund(session, video_id, reason=reason)
+        return True
 
     def claim(self, worker_id: str, models: list[str] | None = None) -> ClaimedJob | None:
         """The next job for ``worker_id`` (of one of ``models``, when given), or None. A job that lost its worker ``max_attempts`` times is

@@ -11,6 +11,7 @@ at most every ``queue.progress_seconds``, and a deleted job is noticed and aband
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import multiprocessing
 import os
@@ -26,7 +27,8 @@ from pathlib import Path
 from azur.config import Settings
 from azur.db.models import Video
 from azur.db.session import Database
-from azur.jobs.queue import ClaimedJob, DatabaseQueue, JobQueue
+from azur.jobs.queue import FAILED, ClaimedJob, DatabaseQueue, JobQueue
+from azur.logs import configure_logging, job_context
 from azur.safety.guard import SafetyGuard
 from azur.storage.base import Storage, video_prefix
 
@@ -83,44 +85,68 @@ class Worker:
         return True
 
     def process(self, job: ClaimedJob) -> None:
-        from azur.engine.backend import UnknownModel
+        with job_context(job.video_id, self.worker_id):  # every log line of the job carries its video id
+            self._process(job)
+
+    def _process(self, job: ClaimedJob) -> None:
+        from azur.engine.backend import GenerationFailed, UnknownModel
         from azur.engine.request import InvalidRequest
+        from azur.metrics import worker_metrics
         from azur.safety.guard import Blocked
 
         video = self.queue.load(job)
         if video is None:
             return
+        metrics = worker_metrics()
         log.info("job %s: attempt %d (%s)", job.video_id, job.attempt, video.kind)
         lost = threading.Event()
         beating = threading.Event()
-        beat = threading.Thread(target=self._heartbeat, args=(job, lost, beating), daemon=True)
+        beat = threading.Thread(target=contextvars.copy_context().run, args=(self._heartbeat, job, lost, beating),
+                                daemon=True)
         beat.start()
+        outcome = "completed"
         try:
-            files, notes, provenance = self._make(video, job, lost)
+            files, notes, provenance, timings = self._make(video, job, lost)
             if not self.queue.complete(job, files=files, notes=notes, provenance=provenance,
                                        retention_days=self.settings.video_retention_days):
                 raise JobCancelled("the job was deleted or taken over while it ran")
-            log.info("job %s: completed", job.video_id)
+            metrics.observe_job(video.model, timings)
+            log.info("job %s: completed in %.1f s", job.video_id, timings.get("total_s", 0.0))
         except JobCancelled as exc:
             if self.stop.is_set() and not lost.is_set():
                 self.queue.release(job)
+                outcome = "released"
                 log.info("job %s: given back (worker stopping)", job.video_id)
             else:
+                outcome = "abandoned"
                 log.info("job %s: abandoned (%s)", job.video_id, exc)
                 self._remove_files_if_deleted(job.video_id)
         except (InvalidRequest, UnknownModel) as exc:
-            self.queue.fail(job, code="invalid_request", message=str(exc), retry=False)
+            outcome = self._fail(job, "invalid_request", str(exc), retry=False)
+        except GenerationFailed as exc:  # the backend's own verdict (a remote engine's failure, timeout, 429s)
+            log.warning("job %s: attempt %d failed: %s", job.video_id, job.attempt, exc.message)
+            outcome = self._fail(job, exc.code, exc.message, retry=exc.retry)
         except Blocked as exc:
             # Withheld: nothing is stored, the reservation is refunded by the queue.
-            self.queue.fail(job, code="moderation_blocked", message=exc.message, retry=False)
+            outcome = self._fail(job, "moderation_blocked", exc.message, retry=False)
         except Exception as exc:
             log.error("job %s: attempt %d failed\n%s", job.video_id, job.attempt, traceback.format_exc())
-            self.queue.fail(job, code="generation_failed", message=f"Video generation failed: {_describe(exc)}", retry=True)
+            outcome = self._fail(job, "generation_failed", f"Video generation failed: {_describe(exc)}", retry=True)
         finally:
             beating.set()
             beat.join(timeout=5)
+            metrics.jobs_finished.labels(model=video.model, outcome=outcome).inc()
+            metrics.record_gpu_memory()
 
-    def _make(self, video: Video, job: ClaimedJob, lost: threading.Event) -> tuple[dict[str, str], list[str], dict]:
+    def _fail(self, job: ClaimedJob, code: str, message: str, *, retry: bool) -> str:
+        from azur.metrics import worker_metrics
+
+        worker_metrics().failures.labels(code=code).inc()
+        status = self.queue.fail(job, code=code, message=message, retry=retry)
+        return "failed" if status == FAILED else "retried" if status is not None else "abandoned"
+
+    def _make(self, video: Video, job: ClaimedJob,
+              lost: threading.Event) -> tuple[dict[str, str], list[str], dict, dict[str, float]]:
         from azur import characters
         from azur.engine.request import make_request
         from azur.media.images import load_image
@@ -146,7 +172,9 @@ class Worker:
                                 settings=self.settings, visible_mark=video.visible_mark)
             if lost.is_set() or self.stop.is_set():
                 raise JobCancelled("stopped before storing")
+            moderating = time.perf_counter()
             self._moderate(video, result.path, result.frame_count)
+            storing = time.perf_counter()
             files = {
                 "video": prefix + VIDEO_FILE,
                 "thumbnail": prefix + THUMBNAIL_FILE,
@@ -162,9 +190,14 @@ class Worker:
                 # for the next attempt.
                 self._remove_outputs(video.id, files.values())
                 raise
+            stored = time.perf_counter()
         provenance = {"c2pa_signed": result.c2pa_signed, "watermark_id": result.watermark_payload,
                       "visible_mark": result.visible_mark}
-        return files, list(result.notes), provenance
+        timings = {**result.timings, "moderate_s": storing - moderating, "store_s": stored - storing,
+                   "total_s": result.timings.get("total_s", 0.0) + stored - moderating}
+        if video.started_at is not None:
+            timings["queued_s"] = video.started_at - video.created_at
+        return files, list(result.notes), provenance, timings
 
     def _moderate(self, video: Video, path: Path, frame_count: int) -> None:
         """Inspect a few evenly spaced frames of the finished video; raises ``Blocked`` to withhold it."""
@@ -195,7 +228,10 @@ class Worker:
         return report
 
     def _heartbeat(self, job: ClaimedJob, lost: threading.Event, done: threading.Event) -> None:
+        from azur.metrics import worker_metrics
+
         while not done.wait(self.settings.queue.heartbeat_seconds):
+            worker_metrics().record_gpu_memory()
             try:
                 if not self.queue.heartbeat(job):
                     lost.set()
@@ -234,19 +270,31 @@ def _describe(exc: BaseException) -> str:
 
 
 def run_worker(settings: Settings, *, parent_pid: int | None = None, install_signals: bool = True,
-               models: list[str] | None = None) -> None:
+               models: list[str] | None = None, metrics_dir: str | None = None,
+               metrics_port: int | None = None) -> None:
     """The body of a worker process: build the database, storage and queue, then work until told to
     stop (SIGTERM/SIGINT) or, with ``parent_pid``, until the server that started it is gone.
 
     ``models``: take only jobs of these models, and load them before the first job (so a GPU worker
-    fails at start, not mid-job, when its weights are missing)."""
+    fails at start, not mid-job, when its weights are missing). ``metrics_dir``: write metrics there for
+    the API's ``/metrics`` (workers of ``azur serve``); ``metrics_port``: serve them on this port instead.
+
+    Stopping (SIGTERM, SIGINT): a running job is given back to the queue at its next progress report or
+    poll (its attempt is not counted), and the process exits; a second signal exits at once."""
     from azur.storage import make_storage
 
     if parent_pid is not None:
         # Inside `azur serve` the workers share the machine with the API: a lower scheduling priority keeps
         # polling answers fast while a video encodes on every core (the job itself barely slows down).
         os.nice(WORKER_NICENESS)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format)
+    from azur.metrics import serve_worker_metrics, use_multiprocess_dir, worker_metrics
+
+    if metrics_dir:
+        use_multiprocess_dir(metrics_dir)
+    worker_metrics()
+    if metrics_port is not None:
+        serve_worker_metrics(metrics_port)
     db = Database(settings.resolved_database_url)
     db.migrate()
     for name in models or []:
@@ -256,22 +304,30 @@ def run_worker(settings: Settings, *, parent_pid: int | None = None, install_sig
     worker = Worker(settings, DatabaseQueue(db, settings.queue), make_storage(settings), guard=SafetyGuard(settings, db),
                     models=models)
     if install_signals:
+        def on_signal(signum: int, frame: object) -> None:  # noqa: ARG001
+            if worker.stop.is_set():
+                os._exit(128 + signum)  # asked twice: the job's lease runs out and another worker takes it
+            log.info("worker %s: stopping (signal %d)", worker.worker_id, signum)
+            worker.stop.set()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: worker.stop.set())
+            signal.signal(sig, on_signal)
     try:
         worker.run(parent_pid=parent_pid)
     finally:
         db.dispose()
 
 
-def start_worker_processes(settings: Settings, count: int) -> list[multiprocessing.Process]:
-    """Start ``count`` worker processes for ``azur serve``; each stops when this process dies."""
+def start_worker_processes(settings: Settings, count: int,
+                           metrics_dir: str | None = None) -> list[multiprocessing.Process]:
+    """Start ``count`` worker processes for ``azur serve``; each stops when this process dies. Their metrics
+    go to ``metrics_dir`` (read by the API's ``/metrics``)."""
     context = multiprocessing.get_context("spawn")
     processes = []
     for i in range(count):
         process = context.Process(
             target=run_worker, args=(settings,),
-            kwargs={"parent_pid": os.getpid(), "models": settings.server.worker_models},
+            kwargs={"parent_pid": os.getpid(), "models": settings.server.worker_models, "metrics_dir": metrics_dir},
             name=f"azur-worker-{i}", daemon=True
         )
         process.start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -100,8 +101,14 @@ def answer(video: Video, response: Response, services: ServicesDep) -> VideoPubl
     return public(video)
 
 
+# Called with the accepted video before its transaction commits: a caller's own rows and changes (a batch's
+# line, its lower priority) commit with the job or not at all.
+BeforeCommit = Callable[[Video], None]
+
+
 def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video, options: inputs.Options,
-            *, upload=None, likeness_consent: bool = False, remix_of: Video | None = None) -> Video:  # noqa: ANN001
+            *, upload=None, likeness_consent: bool = False, remix_of: Video | None = None,  # noqa: ANN001
+            before_commit: BeforeCommit | None = None) -> Video:
     """Moderate, check the plan, reserve the quota, store the job's inputs, add the job and commit, all
     in one transaction: from here on the video will be made (or refunded).
 
@@ -133,6 +140,8 @@ def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video
     try:
         inputs.store_first_frame(services.storage, video, first_frame)
         services.queue.submit(session, video)
+        if before_commit is not None:
+            before_commit(video)
         session.commit()
     except BaseException:
         session.rollback()
@@ -153,17 +162,24 @@ def create_video(body: CreateBody, response: Response, services: ServicesDep, se
                  user: CurrentUser) -> VideoPublic:
     """Create a video from a prompt, optionally starting from an image (``input_reference``), optionally
     showing a character (``character_ids``, or its name in the prompt: see azur.characters)."""
+    return answer(accept_create(services, session, user, body), response, services)
+
+
+def accept_create(services: ServicesDep, session: SessionDep, user: User, body: VideoCreateBody, *,
+                  before_commit: BeforeCommit | None = None) -> Video:
+    """``POST /v1/videos`` without HTTP: validate, moderate, reserve and queue; raises :class:`ApiError`.
+    A batch's line goes through here too (:mod:`azur.batches`)."""
     settings = services.settings
-    first_frame = inputs.reference_image(settings, body.input_reference)
+    first_frame = inputs.reference_image(settings, body.input_reference,
+                                         read_file=inputs.user_file_reader(session, services.storage, user.id))
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
                                       size=body.size, seed=body.seed, style=body.style, first_frame=first_frame)
     options, character = with_character(services, session, user, options, body.character_ids)
     video = inputs.new_video(user.id, options)
     if character is not None:
         video.options = {**(video.options or {}), "character": character}
-    accepted = _accept(services, session, user, video, options, upload=first_frame,
-                       likeness_consent=body.likeness_consent)
-    return answer(accepted, response, services)
+    return _accept(services, session, user, video, options, upload=first_frame,
+                   likeness_consent=body.likeness_consent, before_commit=before_commit)
 
 
 @router.get("")
@@ -233,10 +249,16 @@ def _from_source(services: ServicesDep, session: SessionDep, user: User, body: V
 def extend_video(body: ExtendBody, response: Response, services: ServicesDep, session: SessionDep,
                  user: CurrentUser) -> VideoPublic:
     """Continue a video: the new video starts on the source's last frame and lasts ``seconds``."""
+    return answer(accept_extension(services, session, user, body), response, services)
+
+
+def accept_extension(services: ServicesDep, session: SessionDep, user: User, body: VideoExtendBody, *,
+                     before_commit: BeforeCommit | None = None) -> Video:
+    """``POST /v1/videos/extensions`` without HTTP (as :func:`accept_create`)."""
     options, source_id, upload = _from_source(services, session, user, body, frame="last", verb="extended",
                                               keep_length=False)
     video = inputs.new_video(user.id, options, kind=VideoKind.extension, source=source_id)
-    return answer(_accept(services, session, user, video, options, upload=upload), response, services)
+    return _accept(services, session, user, video, options, upload=upload, before_commit=before_commit)
 
 
 @router.post("/edits", openapi_extra=body_openapi(VideoEditBody, file_fields=("video",),
@@ -316,6 +338,12 @@ def download_content(
 def remix_video(source: OwnedVideo, body: RemixBody, response: Response, services: ServicesDep,
                 session: SessionDep, user: CurrentUser) -> VideoPublic:
     """A new video with the source's options and seed and a new prompt."""
+    return answer(accept_remix(services, session, user, source, body), response, services)
+
+
+def accept_remix(services: ServicesDep, session: SessionDep, user: User, source: Video, body: VideoRemixBody, *,
+                 before_commit: BeforeCommit | None = None) -> Video:
+    """``POST /v1/videos/{id}/remix`` without HTTP (as :func:`accept_create`); ``source`` is owned by ``user``."""
     settings = services.settings
     inputs.require_completed(source, "remixed")
     options = inputs.validate_options(settings, prompt=body.prompt, model=source.model, seconds=source.seconds,
@@ -324,7 +352,7 @@ def remix_video(source: OwnedVideo, body: RemixBody, response: Response, service
     video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
     if (source.options or {}).get("character"):  # the same character, as the same options and seed
         video.options = {**(video.options or {}), "character": source.options["character"]}
-    return answer(_accept(services, session, user, video, options, remix_of=source), response, services)
+    return _accept(services, session, user, video, options, remix_of=source, before_commit=before_commit)
 
 
 def _stored_frame(services: ServicesDep, source: Video, which: str):  # noqa: ANN202

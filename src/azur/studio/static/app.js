@@ -1,6 +1,7 @@
 // Azur Studio: a page over the OpenAI-compatible /v1 API. No build step, no third-party code.
 import { LANGUAGES, pickLanguage, translate } from "/studio/i18n.js";
 import { clearCharacters, initCharacters, loadCharacters, pickedCharacter, renderCharacters } from "/studio/characters.js";
+import { createBatchPanel } from "/studio/batch.js";
 
 const SIZES = [
   ["854x480", "landscape"], ["1280x720", "landscape"], ["1920x1080", "landscape"], ["1792x1024", "landscape"],
@@ -21,6 +22,13 @@ const state = {
 
 const $ = (id) => document.getElementById(id);
 const t = (key, vars) => translate(state.lang, key, vars);
+const batches = createBatchPanel({
+  api,
+  t,
+  $,
+  defaults: () => ({ seconds: $("seconds").value, size: $("size").value, style: $("style").value }),
+  onVideos: () => { refreshNewest().catch(() => {}); loadUsage(); },
+});
 
 // ---------- API ----------
 class ApiError extends Error {
@@ -68,6 +76,7 @@ function applyLanguage() {
   renderUsage();
   renderCharacters();
   for (const card of state.cards.values()) renderCard(card);
+  batches.rerender();
 }
 
 // ---------- sign in / out ----------
@@ -90,6 +99,7 @@ function signOut() {
   for (const card of state.cards.values()) revoke(card);
   state.cards.clear();
   state.polling.clear();
+  batches.clear();
   $("library").replaceChildren();
   clearCharacters();
   $("workspace").hidden = true;
@@ -110,6 +120,8 @@ async function showWorkspace() {
   $("library").replaceChildren();
   state.cards.clear();
   await loadMore();
+  batches.clear();
+  batches.load().catch(() => {});
   $("prompt").focus();
 }
 
@@ -212,6 +224,12 @@ async function loadMore() {
   state.lastId = page.last_id || state.lastId;
   $("more").hidden = !page.has_more;
   $("library-empty").hidden = state.cards.size > 0;
+}
+
+// Videos newer than the library's top (a batch's, made elsewhere), added above it.
+async function refreshNewest() {
+  const page = await api(`/v1/videos?limit=${PAGE}&order=desc`);
+  for (const video of page.data.reverse()) addCard(video, true);
 }
 
 function addCard(video, atTop) {
@@ -420,6 +438,7 @@ function init() {
   $("signout").addEventListener("click", signOut);
   $("compose").addEventListener("submit", submitCompose);
   initCharacters({ api, t, el, showError });
+  batches.init();
   $("more").addEventListener("click", () => loadMore().catch((err) => showError($("compose-error"), err.message)));
   applyLanguage();
   if (state.key) showWorkspace().catch(() => signOut());

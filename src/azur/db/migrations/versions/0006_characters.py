@@ -1,14 +1,14 @@
 """characters: saved appearances a user reuses across clips (POST /v1/videos/characters)
 
-Revision ID: 0005_characters
-Revises: 0004
+Revision ID: 0006_characters
+Revises: 0005_files_batches
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_characters"
-down_revision = "0004"
+revision = "0006_characters"
+down_revision = "0005_files_batches"
 branch_labels = None
 depends_on = None
 
