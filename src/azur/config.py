@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -33,6 +33,34 @@ class ProvenanceSettings(BaseModel):
     visible_mark_language: str = "en"  # "en" or "fr"
 
 
+def _check_audio(value: Any) -> Any:
+    """An ``audio`` option as the API takes it ("none" or {"voiceover": ..., "music": ..., "effects": ...})."""
+    if value is None:
+        return value
+    from azur.engine.request import InvalidRequest
+    from azur.sound.spec import parse_audio
+
+    try:
+        spec = parse_audio(value)
+    except InvalidRequest as exc:
+        raise ValueError(exc.message) from None
+    if spec.voiceover is not None:
+        raise ValueError("a default audio cannot hold a voice-over: its text is the user's")
+    return value
+
+
+class SoundSettings(BaseModel):
+    """Sound under every video (``azur.sound``): what a request that says nothing about ``audio`` gets."""
+
+    # "none", or e.g. {music = {mood = "calm", intensity = 0.4}, effects = true}; a plan's default_audio wins.
+    default_audio: str | dict[str, Any] = "none"
+
+    @field_validator("default_audio")
+    @classmethod
+    def _audio(cls, value: Any) -> Any:
+        return _check_audio(value)
+
+
 class PlanSettings(BaseModel):
     """One plan. Limits are per calendar month in ``Settings.billing_timezone``."""
 
@@ -45,6 +73,12 @@ class PlanSettings(BaseModel):
     visible_mark: bool = False  # force the visible "AI" mark on this plan's videos
     credits_per_month: int = 0  # credits granted each month (0: credits are not limited)
     relaxed: bool = False  # over quota, queue at the lowest priority instead of refusing
+    default_audio: str | dict[str, Any] | None = None  # sound when a request names none (None: [sound]'s)
+
+    @field_validator("default_audio")
+    @classmethod
+    def _audio(cls, value: Any) -> Any:
+        return _check_audio(value)
 
 
 def _default_plans() -> dict[str, PlanSettings]:
@@ -178,6 +212,29 @@ class BatchSettings(BaseModel):
     lines_per_round: int = Field(200, ge=1)  # lines one round submits per batch: a cancel is noticed between
 
 
+class WebhookSettings(BaseModel):
+    """Signed event deliveries to the URLs users register (``azur.webhooks``); targets go through the
+    ``[outbound]`` guard."""
+
+    deliver_in_server: bool = True  # `azur serve` runs the delivery loop (else `azur webhooks deliver` / a worker)
+    timeout_seconds: float = Field(5.0, gt=0, le=30)  # a receiver slower than this counts as a failed attempt
+    # A claimed delivery whose deliverer died (kill -9, power loss) is sent again once this has passed; longer
+    # than the timeout, so a live attempt is never sent twice at once.
+    lease_seconds: float = Field(30.0, gt=0)
+    retry_base_seconds: float = Field(5.0, gt=0)  # the wait after the first failed attempt; doubles each time
+    retry_max_interval_seconds: float = Field(3600.0, gt=0)  # the longest wait between two attempts
+    retry_window_hours: float = Field(24.0, gt=0)  # an event not delivered within this is marked failed
+    poll_seconds: float = Field(1.0, gt=0)  # how often an idle delivery loop looks for due deliveries
+    log_retention_days: int = Field(30, ge=1)  # finished deliveries (the log) are removed after this
+
+    @model_validator(mode="after")
+    def _lease_outlasts_timeout(self) -> WebhookSettings:
+        if self.lease_seconds <= self.timeout_seconds:
+            raise ValueError(f"webhooks.lease_seconds ({self.lease_seconds:g}) must be longer than "
+                             f"webhooks.timeout_seconds ({self.timeout_seconds:g})")
+        return self
+
+
 class QueueSettings(BaseModel):
     lease_seconds: float = 60.0  # a claimed job whose worker stops heart-beating is reclaimed after this
     heartbeat_seconds: float = 5.0  # how often a running worker renews its lease
@@ -278,6 +335,8 @@ class Settings(BaseSettings):
     safety: SafetySettings = Field(default_factory=SafetySettings)
     media: MediaLimits = Field(default_factory=MediaLimits)  # what uploaded images and videos may declare
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)  # [outbound]: user-chosen URLs
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)  # [webhooks]: event deliveries
+    sound: SoundSettings = Field(default_factory=SoundSettings)  # [sound]: default audio of videos
     # Per-model options, e.g. [models.wan-1.3b] memory = "model_offload"; override the catalog's options.
     models: dict[str, ModelOptions] = Field(default_factory=dict)
 

@@ -7,6 +7,10 @@ credentials are signed into the finished file (a ``.c2pa`` sidecar for WebM) aft
 Both ``azur generate`` and the job workers call :func:`make_video`, so a video made from the command line
 and one made through the API go through exactly the same steps. Nothing here knows of HTTP, the database
 or storage: the caller hands in a request and a path and gets the finished file and its stills back.
+
+Sound (issue 18): with a :class:`~azur.sound.mix.SoundPlan` the clip gets a soundtrack mixed for it
+(voice-over, music, effects that follow the embedded model's object) before encoding; a model that makes its
+own sound keeps it, under Azur's voice-over and music. Without a plan, a model's own sound is muxed as is.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from azur.provenance.c2pa import GenerationInfo, ensure_credentials, sign_c2pa
 from azur.provenance.identity import load_installation
 from azur.provenance.visible import VisibleMark
 from azur.provenance.watermark import WatermarkEmbedder, WatermarkPayload
+from azur.sound.mix import Segment, SoundPlan, Soundtrack, make_soundtrack
 
 # Called with overall progress 0..1 and the current stage ("sampling", "encoding", "finishing").
 PipelineProgress = Callable[[float, str], None]
@@ -54,6 +59,7 @@ class VideoResult:
     c2pa_signed: bool = False
     sidecar_path: Path | None = None  # the WebM's .c2pa manifest
     visible_mark: bool = False
+    soundtrack: Soundtrack | None = None  # the mixed sound, when Azur made one
 
 
 def new_video_id() -> str:
@@ -70,14 +76,18 @@ def make_video(
     encode: EncodeOptions = EncodeOptions(),
     settings: Settings | None = None,
     audio: AudioSource | None = None,
+    sound: SoundPlan | None = None,
     visible_mark: bool | None = None,
 ) -> VideoResult:
     """Generate ``request`` into ``out_path`` (MP4 or WebM), marked as ``settings.provenance`` says.
 
     ``video_id``: the id the watermark and manifest carry (``video_`` + 32 hex; a new one when None).
-    ``audio``: an optional soundtrack (WAV path or :class:`~azur.media.audio.Audio`).
+    ``audio``: a ready soundtrack (WAV path or :class:`~azur.media.audio.Audio`), muxed as is.
+    ``sound``: the sound to make for this clip (ignored when ``audio`` is given); a silent plan, like None,
+    leaves a silent model's video silent.
     ``visible_mark``: force the visible "AI" label on or off (None: ``settings.provenance.visible_mark``).
-    Raises the backend's, encoder's and signer's errors; a failed run leaves no file behind."""
+    Raises the backend's, encoder's and signer's errors, and ``VoiceoverTooLong`` when the voice-over does
+    not fit the clip; a failed run leaves no file behind."""
     report = progress or (lambda fraction, stage: None)
     out_path = Path(out_path)
     settings = settings or get_settings()
@@ -90,6 +100,16 @@ def make_video(
     started = time.perf_counter()
     clip = backend.generate(request, lambda f, stage: report(model_share * f, stage))
     generated = time.perf_counter()
+    soundtrack = None
+    if audio is None and sound is not None and not sound.audio.silent:
+        report(model_share, "sound")
+        segment = Segment(seconds=clip.frame_count / clip.fps, audio=sound.audio, prompt=request.prompt,
+                          seed=request.seed, scene=clip.scene, own_sound=clip.audio)
+        soundtrack = make_soundtrack([segment], loop=sound.loop, continues=sound.continues)
+        audio = soundtrack.audio
+    elif audio is None and clip.audio is not None:
+        audio = clip.audio
+    sounded = time.perf_counter()
 
     keep = set(spaced_indices(clip.frame_count, SPRITESHEET_FRAMES))
     middle = clip.frame_count // 2
@@ -118,7 +138,8 @@ def make_video(
     sidecar = None
     if marks.c2pa and installation is not None:
         report(0.975, "signing")
-        info = GenerationInfo(video_id=video_id, model=request.model, installation_id=installation.id)
+        info = GenerationInfo(video_id=video_id, model=request.model, installation_id=installation.id,
+                              audio=tuple(soundtrack.parts) if soundtrack is not None else ())
         try:
             sidecar = sign_c2pa(out_path, info, ensure_credentials(installation))
         except BaseException:
@@ -142,7 +163,8 @@ def make_video(
         notes=clip.notes,
         timings={
             "model_s": generated - started,
-            "encode_s": encoded - generated,
+            "sound_s": sounded - generated,
+            "encode_s": encoded - sounded,
             "sign_s": signed - encoded,
             "total_s": time.perf_counter() - started,
         },
@@ -151,4 +173,5 @@ def make_video(
         c2pa_signed=bool(marks.c2pa and installation is not None),
         sidecar_path=sidecar,
         visible_mark=label is not None,
+        soundtrack=soundtrack,
     )

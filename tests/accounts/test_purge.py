@@ -45,3 +45,29 @@ def test_only_old_files_that_no_row_owns_are_removed(db, tmp_path):
     assert (result.files_removed, result.bytes_removed, result.files_not_removed) == (3, 15, 0)
     assert sorted(f.key for f in storage.list_files("videos/")) == sorted([*kept, fresh])
     assert not (tmp_path / "files" / "videos" / ("video_" + "4" * 32)).exists()
+
+
+def test_a_voiceover_text_goes_with_the_prompt_when_prompts_expire(db, tmp_path):
+    from azur.accounts.privacy import purge_expired
+    from azur.sound.options import plan_of
+
+    settings = Settings(home=tmp_path, prompt_retention_days=30)
+    storage = LocalStorage(tmp_path / "files")
+    old, new = "video_" + "6" * 32, "video_" + "7" * 32
+    audio = {"voiceover": {"text": "My own words.", "language": "en", "voice": "default", "speed": 1.0},
+             "music": {"mood": "calm", "intensity": 0.5}}
+    continues = {"seconds": 2.0, "audio": audio, "prompt": "my earlier prompt", "seed": 1, "score_start": 0.0}
+    with db.session() as session:
+        user = create_user(session, "speaker")
+        add(session, user.id, old, "completed", options={"audio": audio, "audio_continues": continues})
+        add(session, user.id, new, "completed", options={"audio": audio})
+        session.get(Video, old).created_at = time.time() - 40 * 86400
+    with db.session() as session:
+        purge_expired(session, storage, settings)
+        session.commit()
+    with db.session() as session:
+        aged, recent = session.get(Video, old), session.get(Video, new)
+        assert "My own words" not in str(aged.options) and "my earlier prompt" not in str(aged.options)
+        assert aged.options["audio"] == {"music": {"mood": "calm", "intensity": 0.5}}
+        assert plan_of(aged.options).audio.music.mood == "calm"  # what is left still reads back
+        assert recent.options["audio"]["voiceover"]["text"] == "My own words."

@@ -139,7 +139,7 @@ def test_too_large_upload_answers_413(client, server, alice_key):
 
 
 def test_query_and_variant_errors_are_400_not_422(server, alice_key, client, queued):
-    for path in ("/v1/videos?limit=abc", "/v1/videos?limit=0", "/v1/videos?limit=101", "/v1/videos?order=sideways",
+    for path in ("/v1/videos?limit=abc", "/v1/videos?limit=-1", "/v1/videos?limit=101", "/v1/videos?order=sideways",
                  f"/v1/videos/{queued.id}/content?variant=gif"):
         assert_openai_error(http(server, alice_key, "GET", path), 400)
 

@@ -64,7 +64,7 @@ def test_no_input_answers_500(operation, mode, fuzz_server, fuzz_session):
                                  headers={"Authorization": f"Bearer {key}"}, timeout=30)
             TRIED["requests"] += 1
             case.validate_response(response, checks=[not_a_server_error])
-            if response.status_code >= 400:
+            if response.status_code >= 400 and case.method.upper() != "HEAD":  # an answer to HEAD has no body
                 body = response.json()
                 extra = {"category"} if body.get("error", {}).get("code") == "moderation_blocked" else set()
                 assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "param", "code"} | extra, body

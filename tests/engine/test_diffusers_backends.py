@@ -75,6 +75,16 @@ def test_style_becomes_a_prompt_suffix(installed):
     assert backend.prompt_for(request) == "un chat traverse le jardin, cartoon with bold outlines"
 
 
+@pytest.mark.parametrize("key", ["wan", "ltx", "cogvideox"])
+def test_a_prompt_longer_than_the_text_encoder_reads_is_noted(installed, key):
+    backend = get_backend(installed(key, styles=False))  # no style words: "a ball" stays short
+    short = make_request("a ball", model=backend.spec.name, seed=1)  # the tiny encoders read 16 tokens
+    assert not any("tokens long" in note for note in backend.check(short))
+    long = make_request("a red ball bounces on a blue floor " * 400, model=backend.spec.name, seed=1)
+    [note] = [note for note in backend.check(long) if "tokens long" in note]
+    assert f"reads the first {backend.resolved.max_sequence_length}" in note
+
+
 def test_memory_profiles_need_a_gpu_and_say_so_on_a_cpu(installed):
     backend = get_backend(installed("wan", memory="model_offload", dtype="bf16", compile=True))
     assert backend.device == "cpu"

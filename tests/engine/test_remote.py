@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from PIL import Image
 
 from azur.config import ProvenanceSettings, Settings
 from azur.provenance.verify import verify_file
@@ -59,6 +60,7 @@ def test_azur_behind_azur(tmp_path: Path) -> None:
         assert len(frames) == 48 and frames[0].shape == (480, 480, 3)
         # The remote's picture: a blue background with a red ball somewhere.
         middle = frames[24].astype(int)
+        Image.fromarray(frames[24]).save(tmp_path / "middle.png")  # to look at when this test fails
         assert (middle[..., 2] - middle[..., 0] > 60).mean() > 0.3
         assert ((middle[..., 0] - middle[..., 2] > 60) & (middle[..., 0] > 120)).mean() > 0.001
 
@@ -269,3 +271,18 @@ def test_retry_after_reads_seconds_milliseconds_and_http_dates() -> None:
     later = email.utils.formatdate(time.time() + 20, usegmt=True)
     assert 18 <= _retry_after(answer(**{"Retry-After": later})) <= 20
     assert _retry_after(answer(**{"Retry-After": "soon"})) is None and _retry_after(answer()) is None
+
+
+def test_a_first_frame_for_a_text_only_remote_is_refused_at_once(scripted) -> None:
+    from tests.conftest import assert_openai_error
+
+    remote, client = scripted
+    image = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(image, format="PNG")
+    before = len(remote.bodies)
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.videos.create(prompt=PROMPT, model="remote-flaky", seconds="1", size="480x480",
+                             input_reference=("first.png", image.getvalue(), "image/png"))
+    error = assert_openai_error(caught.value, 400, param="input_reference")
+    assert "remote-flaky" in error["message"] and "text only" in error["message"]
+    assert len(remote.bodies) == before  # nothing was sent to the remote

@@ -169,3 +169,19 @@ def test_sigterm_hands_the_running_job_back_at_once(tmp_path: Path) -> None:
             if worker is not None and worker.poll() is None:
                 worker.kill()
             server.stop()
+
+
+def test_queue_metrics_and_readiness_on_postgresql(tmp_path: Path) -> None:
+    from tests.accounts.conftest import database_env
+
+    server = AzurServer(tmp_path / "home", workers=0, env=database_env("postgres")).start()
+    try:
+        client = server.client(server.add_user("alice", plan="plus"))
+        for _ in range(2):
+            client.videos.create(prompt=PROMPT, **SHORT)
+        page = scrape(server.url + "/metrics")
+        assert page[("azur_queue_depth", (("model", "azur-tiny"), ("plan", "plus")))] == 2
+        ready = httpx.get(server.url + "/readyz")
+        assert ready.status_code == 200, ready.text
+    finally:
+        server.stop()

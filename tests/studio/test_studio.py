@@ -201,3 +201,101 @@ def test_studio_and_api_docs_work_under_their_content_security_policy(browser, s
     assert violations == [], violations
     assert foreign == [], foreign
     context.close()
+
+
+def test_the_plan_meter_stays_hidden_until_sign_in(browser, studio_server):
+    """The `hidden` attribute must win over the stylesheet's `display: flex` of the plan meter."""
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(studio_server.url + "/")
+    page.locator("#api-key").wait_for()
+    assert page.locator("#plan").evaluate("p => getComputedStyle(p).display") == "none"
+    assert not page.locator("#plan").is_visible() and not page.locator("#plan-meter").is_visible()
+    context.close()
+
+
+def test_an_empty_prompt_is_explained_and_size_labels_fit_their_menu(browser, studio_server):
+    key = studio_server.add_user("label-user", plan="pro")
+    for width, locale in ((1280, "en-GB"), (375, "fr-FR"), (900, "en-GB"), (700, "fr-FR"), (1100, "fr-FR")):
+        context, page = open_studio(browser, studio_server, key, locale=locale, width=width)
+        page.locator("#generate").click()
+        error = page.locator("#compose-error")
+        error.wait_for(state="visible")
+        expected = "Describe the video first" if locale == "en-GB" else "Décrivez d'abord la vidéo"
+        assert error.inner_text().startswith(expected) and "?" not in error.inner_text()
+        # Every option's label, in the select's own font, fits the select's text box (its width less its
+        # padding and the arrow); measured in the page, so it is what Chromium draws.
+        overflowing = page.locator("#size").evaluate("""s => {
+            const style = getComputedStyle(s);
+            const ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+            const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+            return [...s.options].map(o => [o.text, ctx.measureText(o.text).width, room])
+                                 .filter(([, w, r]) => w > r);
+        }""")
+        assert overflowing == [], (width, overflowing)
+        assert page.locator("#size option").count() == 11
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    from tests.webhooks.receiver import Receiver
+
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def hooks_server(tmp_path_factory, receiver):
+    env = {"AZUR_OUTBOUND__ALLOWED_NETWORKS": '["127.0.0.0/8"]', "AZUR_OUTBOUND__ALLOWED_PORTS": f"[{receiver.port}]",
+           "AZUR_WEBHOOKS__POLL_SECONDS": "0.1"}
+    srv = AzurServer(tmp_path_factory.mktemp("studio-hooks-home"), env=env).start()
+    yield srv
+    srv.stop()
+
+
+def test_webhooks_page_adds_an_endpoint_sends_a_test_and_shows_deliveries(browser, hooks_server, receiver):
+    import openai
+
+    key = hooks_server.add_user("hooks-user", plan="plus")
+    context, page = open_studio(browser, hooks_server, key)
+    page.get_by_role("button", name="Webhooks").click()
+    page.locator("#webhooks-page").wait_for(state="visible")
+    assert not page.locator("#videos-page").is_visible()
+    page.locator("#webhooks-empty").wait_for(state="visible")
+
+    page.get_by_label("Address (URL)").fill(receiver.url)
+    page.get_by_role("button", name="Add endpoint").click()
+    secret = page.locator("#webhook-secret-value")
+    secret.wait_for(state="visible")
+    signing_secret = secret.inner_text().strip()
+    assert signing_secret.startswith("whsec_")
+    endpoint = page.locator("li.endpoint").first
+    endpoint.wait_for()
+    assert receiver.url in endpoint.inner_text() and "Video done, Video failed" in endpoint.inner_text()
+    assert signing_secret not in endpoint.inner_text()  # only the hint is shown again
+
+    before = len(receiver.received)
+    endpoint.get_by_role("button", name="Send a test").click()
+    page.locator("li.endpoint .result").wait_for()
+    assert "answered HTTP 200" in page.locator("li.endpoint .result").inner_text()
+    request = receiver.wait_for(before + 1)[before]
+    event = openai.OpenAI(api_key="unused", webhook_secret=signing_secret).webhooks.unwrap(request.body, request.headers)
+    assert event.type == "video.completed"
+
+    page.locator("li.endpoint").first.get_by_role("button", name="Deliveries").click()
+    row = page.locator("table.deliveries tbody tr").first
+    row.wait_for()
+    assert row.get_attribute("data-status") == "delivered" and "Video done" in row.inner_text()
+    if os.environ.get("AZUR_STUDIO_SCREENSHOT"):
+        page.screenshot(path=os.environ["AZUR_STUDIO_SCREENSHOT"], full_page=True)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("li.endpoint").first.get_by_role("button", name="Delete").click()
+    page.locator("#webhooks-empty").wait_for(state="visible")
+    assert hooks_server.client(key).webhooks.list().data == []
+    page.get_by_role("button", name="Videos").click()
+    assert page.locator("#compose").is_visible()
+    context.close()

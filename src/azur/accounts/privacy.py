@@ -2,10 +2,10 @@
 
 - :func:`export_user` builds a ZIP: the account, API keys' metadata (never the keys or their hashes),
   every video's request, status and provenance, the characters (their looks and reference pictures), the
-  usage ledger, the audit entries about the user, and the stored files (videos, thumbnails, spritesheets,
-  first frames).
-- :func:`erase_user` removes the user's files (characters' included) from storage and their rows from
-  the database; the usage
+  usage ledger, the audit entries about the user, the webhook endpoints (not their secrets) and
+  deliveries, and the stored files (videos, thumbnails, spritesheets, first frames).
+- :func:`erase_user` removes the user's files (characters' included) from storage and their rows from the
+  database (videos, characters, keys, webhook endpoints and their deliveries); the usage
   ledger and the audit log keep their rows for the operator's books, anonymised: no user id, and audit
   actors ``user:<id>`` become one random ``user:erased-<token>`` per erased user (the log still reads "this
   unknown user was refused twice, then erased", and the token leads to no one). Ids are never reused
@@ -34,18 +34,8 @@ from sqlalchemy.orm import Session
 
 from azur.characters import character_prefix
 from azur.config import Settings
-from azur.db.models import (
-    ApiKey,
-    AuditEntry,
-    Batch,
-    BatchRequest,
-    Character,
-    UsageEntry,
-    User,
-    UserFile,
-    Video,
-    VideoStatus,
-)
+from azur.db.models import (ApiKey, AuditEntry, Batch, BatchRequest, Character, UsageEntry, User, UserFile, Video,
+                            VideoStatus, WebhookDelivery, WebhookEndpoint)
 from azur.files import FILES_PREFIX, storage_key
 from azur.storage.base import MissingFile, Storage, StorageError, video_prefix
 
@@ -72,6 +62,7 @@ def _video_record(video: Video, settings: Settings) -> dict[str, Any]:
         "expires_at": _iso(video.expires_at), "remixed_from_video_id": video.remixed_from_video_id,
         "source_video_id": video.source_video_id, "error": video.error_message, "cost_credits": video.cost_credits,
         "files": sorted((video.files or {}).values()),
+        "options": video.options or {},  # what else was asked: sound (a voice-over's text), ...
         "provenance": {
             "ai_generated": True,
             "c2pa": "signed content credentials embedded in the MP4" if settings.provenance.c2pa else None,
@@ -89,6 +80,10 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
     cast = list(session.scalars(select(Character).where(Character.user_id == user.id).order_by(Character.created_at)))
     uploads = list(session.scalars(select(UserFile).where(UserFile.user_id == user.id).order_by(UserFile.created_at)))
     batches = list(session.scalars(select(Batch).where(Batch.user_id == user.id).order_by(Batch.created_at)))
+    hooks = list(session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.user_id == user.id)
+                                 .order_by(WebhookEndpoint.created_at)))
+    sent = list(session.scalars(select(WebhookDelivery).where(WebhookDelivery.user_id == user.id)
+                                .order_by(WebhookDelivery.created_at)))
     documents = {
         "account.json": {"name": user.name, "plan": user.plan, "created_at": _iso(user.created_at)},
         "api_keys.json": [{"id": k.id, "prefix": k.prefix, "created_at": _iso(k.created_at),
@@ -106,6 +101,13 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
         "files.json": [{"id": f.id, "filename": f.filename, "purpose": f.purpose, "bytes": f.bytes,
                         "created_at": _iso(f.created_at), "expires_at": _iso(f.expires_at)} for f in uploads],
         "batches.json": [_batch_record(session, b) for b in batches],
+        # The signing secrets are not exported: they are credentials, like the API keys.
+        "webhook_endpoints.json": [{"id": h.id, "name": h.name, "url": h.url, "event_types": h.event_types,
+                                    "created_at": _iso(h.created_at)} for h in hooks],
+        "webhook_deliveries.json": [{"id": d.id, "endpoint_id": d.endpoint_id, "event": json.loads(d.payload),
+                                     "status": d.status, "attempts": d.attempts, "created_at": _iso(d.created_at),
+                                     "delivered_at": _iso(d.delivered_at), "last_status_code": d.last_status_code,
+                                     "last_error": d.last_error} for d in sent],
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -116,7 +118,8 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
             "files/<video id>/ (the videos, thumbnails, spritesheets and first frames still stored),\n"
             "files/<character id>/ (the picture each character was made from),\n"
             "files.json and uploads/<file id>/ (files uploaded to /v1/files, batches' output files),\n"
-            "batches.json (each batch and what became of each of its lines).\n"))
+            "batches.json (each batch and what became of each of its lines),\n"
+            "webhook_endpoints.json and webhook_deliveries.json (signing secrets are not exported).\n"))
         for name, document in documents.items():
             archive.writestr(name, json.dumps(document, indent=2, ensure_ascii=False))
         for video in videos:
@@ -180,6 +183,8 @@ def erase_user(session: Session, storage: Storage, user: User) -> Erasure:
     for file_id in file_ids:
         storage.delete(storage_key(file_id))
     keys = session.execute(delete(ApiKey).where(ApiKey.user_id == user.id)).rowcount
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.user_id == user.id))
+    session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.user_id == user.id))
     session.execute(delete(Video).where(Video.user_id == user.id))
     batch_ids = select(Batch.id).where(Batch.user_id == user.id).scalar_subquery()
     session.execute(delete(BatchRequest).where(BatchRequest.batch_id.in_(batch_ids)))
@@ -236,8 +241,19 @@ def purge_expired(session: Session, storage: Storage, settings: Settings, *, now
         blanked = session.execute(
             update(Video).where(Video.created_at < cutoff, Video.prompt != EXPIRED_PROMPT).values(prompt=EXPIRED_PROMPT)
         ).rowcount
+        _forget_spoken_words(session, cutoff)
     return Purge(videos_expired=removed, prompts_blanked=blanked, videos_not_removed=len(expired) - removed,
                  files_expired=files_expired)
+
+
+def _forget_spoken_words(session: Session, cutoff: float) -> None:
+    """A voice-over's text is the user's words like a prompt: it goes when the prompt does."""
+    from azur.sound.options import without_words
+
+    for video in session.scalars(select(Video).where(Video.created_at < cutoff, Video.options.is_not(None))):
+        cleaned = without_words(video.options)
+        if cleaned is not None:
+            video.options = cleaned
 
 
 @dataclass(frozen=True)

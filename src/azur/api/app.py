@@ -27,9 +27,10 @@ from azur.api.body_limit import BodyLimit
 from azur.api.deps import Services
 from azur.api import docs
 from azur.api.errors import install_error_handlers
+from azur.api.request_id import RequestId
 from azur.api.security_headers import SecurityHeaders
 from azur import studio
-from azur.api.routes import batches, characters, files, health, me, metrics, models, usage, verify, videos
+from azur.api.routes import batches, characters, files, health, me, metrics, models, usage, verify, videos, webhooks
 from azur.config import Settings, get_settings
 
 log = logging.getLogger("azur.api")
@@ -58,12 +59,19 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
         workers = start_worker_processes(settings, count, app.state.metrics_dir)
         purger = start_purger(app.state.services)
         batch_runner = start_batch_runner(app.state.services)
+        deliverer = None
+        if settings.webhooks.deliver_in_server:
+            from azur.webhooks.delivery import start_delivery_thread
+
+            deliverer = start_delivery_thread(db, settings)
         log.info("azur API ready: database %s, %d worker process(es)", db.engine.url.render_as_string(), len(workers))
         try:
             yield
         finally:
             purger.set()
             batch_runner.set()
+            if deliverer is not None:
+                deliverer.set()
             stop_worker_processes(workers)
             if app.state.metrics_dir:
                 shutil.rmtree(app.state.metrics_dir, ignore_errors=True)
@@ -81,6 +89,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, server=settings.server)  # counts every request body as it streams
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestId)  # outermost: every response gets its x-request-id, errors included
     app.include_router(health.router)
     app.include_router(characters.router)  # before videos: /v1/videos/characters is not a video id
     app.include_router(metrics.router)
@@ -91,6 +100,8 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(me.router)
     app.include_router(files.router)
     app.include_router(batches.router)
+    app.include_router(webhooks.router)
+    app.include_router(webhooks.alias_router)
     studio.mount(app)
     docs.mount(app)
     return app

@@ -125,6 +125,14 @@ def _character_ids(value: Any) -> list[str]:
     return values
 
 
+def _audio(value: Any) -> str | dict:
+    # The shape only: what each part may hold is checked with the engine's rules (azur.sound.spec), where
+    # the 400 can name the exact part (audio.music.mood).
+    if isinstance(value, str | dict):
+        return value
+    raise _refuse(f"{_shown(value)}: expected \"none\" or an object with voiceover, music and/or effects")
+
+
 def _digits(max_digits: int):  # noqa: ANN202 - a validator
     pattern = re.compile(rf"[0-9]{{1,{max_digits}}}")
 
@@ -159,5 +167,17 @@ CharacterIds = Annotated[list[str], PlainValidator(_character_ids), WithJsonSche
     {"type": "array", "items": {"type": "string"}, "maxItems": MAX_CHARACTER_IDS,
      "description": "Azur (as vLLM-Omni): characters the clip shows, by id (char_...); one per clip."})]
 # A query parameter that is a count: at most 3 plain digits (``limit=1_0`` or ``limit=+5`` is refused).
-SmallCount = Annotated[int, PlainValidator(_digits(3)), WithJsonSchema({"type": "integer", "minimum": 1,
+SmallCount = Annotated[int, PlainValidator(_digits(3)), WithJsonSchema({"type": "integer", "minimum": 0,
                                                                         "maximum": 100})]
+AudioOption = Annotated[str | dict, PlainValidator(_audio), WithJsonSchema(
+    {"anyOf": [{"type": "string", "enum": ["none"]}, {"type": "object", "properties": {
+        "voiceover": {"type": "object", "properties": {
+            "text": {"type": "string", "maxLength": 1000}, "language": {"type": "string", "enum": ["en", "fr"]},
+            "voice": {"type": "string", "enum": ["default", "male", "female"]},
+            "speed": {"type": "number", "minimum": 0.75, "maximum": 1.5}}, "required": ["text"]},
+        "music": {"type": "object", "properties": {
+            "mood": {"type": "string", "description": "calm, happy, sad, epic, tense, dreamy, playful, dark "
+                                                      "(or in French)"},
+            "intensity": {"type": "number", "minimum": 0, "maximum": 1}}, "required": ["mood"]},
+        "effects": {"type": "boolean"}}}],
+     "description": "Sound (Azur extra): a voice-over, music, effects from the picture, or \"none\"."})]

@@ -13,19 +13,26 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from azur.api.fields import CharacterIds, Flag, ModelName, Prompt, Seconds, Seed, Size, Style
+from azur.api.fields import AudioOption, CharacterIds, Flag, ModelName, Prompt, Seconds, Seed, Size, Style
 
 VideoStatusText = Literal["queued", "in_progress", "completed", "failed"]
 
 
-class VideoError(BaseModel):
+class Wire(BaseModel):
+    """A response shape. Every field is always sent (nulls included), so the published OpenAPI document
+    lists every field as required, as OpenAI's does; a field that may be null says so in its type."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class VideoError(Wire):
     """Why a video failed (``openai.types.VideoCreateError``)."""
 
     code: str
     message: str
 
 
-class VideoPublic(BaseModel):
+class VideoPublic(Wire):
     """A video job (``openai.types.Video``)."""
 
     id: str
@@ -42,10 +49,12 @@ class VideoPublic(BaseModel):
     remixed_from_video_id: str | None = None
     error: VideoError | None = None
     provenance: dict[str, Any] | None = Field(None, description="Azur: how the finished video is marked "
-                                              "(ai_generated, c2pa_signed, watermark_id, visible_mark).")
+                                              "(ai_generated, c2pa_signed, watermark_id, visible_mark, ai_generated_audio).")
+    notes: list[str] = Field(default_factory=list, description="Azur: what the user should know about how the "
+                             "video was made (e.g. the part of a long prompt the model could not read).")
 
 
-class VideoList(BaseModel):
+class VideoList(Wire):
     """A page of videos (the client's ``SyncConversationCursorPage[Video]``)."""
 
     object: Literal["list"] = "list"
@@ -55,7 +64,7 @@ class VideoList(BaseModel):
     has_more: bool
 
 
-class VideoDeleted(BaseModel):
+class VideoDeleted(Wire):
     """``openai.types.VideoDeleteResponse``."""
 
     id: str
@@ -63,20 +72,20 @@ class VideoDeleted(BaseModel):
     deleted: bool
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Wire):
     message: str
     type: str
     param: str | None = None
     code: str | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Wire):
     """Every error answer: ``{"error": {...}}``."""
 
     error: ErrorDetail
 
 
-class ModelPublic(BaseModel):
+class ModelPublic(Wire):
     """``openai.types.Model``."""
 
     id: str
@@ -85,12 +94,12 @@ class ModelPublic(BaseModel):
     owned_by: str
 
 
-class ModelList(BaseModel):
+class ModelList(Wire):
     object: Literal["list"] = "list"
     data: list[ModelPublic]
 
 
-class Health(BaseModel):
+class Health(Wire):
     status: Literal["ok"] = "ok"
 
 
@@ -111,6 +120,7 @@ class AzurOptions(_Body):
 
     seed: Seed | None = None
     style: Style | None = None
+    audio: AudioOption | None = None
 
 
 class VideoCreateBody(AzurOptions):

@@ -24,8 +24,16 @@ from sqlalchemy.orm import Session
 from azur.api.body import upload_bytes
 from azur.api.errors import bad_request, not_found, not_ready, too_large
 from azur.config import Settings
-from azur.db.models import Video, VideoKind, VideoStatus
-from azur.engine.request import SIZES, InvalidRequest, VideoRequest, make_request, size_text
+from azur.db.models import User, Video, VideoKind, VideoStatus
+from azur.engine.request import (
+    API_DEFAULT_SIZE,
+    SIZES,
+    InvalidRequest,
+    VideoRequest,
+    make_request,
+    resolution_of,
+    size_text,
+)
 from azur.storage.base import Storage, video_prefix
 
 # OpenAI's model names, accepted as aliases of the server's default model.
@@ -48,6 +56,17 @@ def resolve_model(settings: Settings, name: str | None) -> str:
         allowed = ", ".join([*known, *OPENAI_MODEL_ALIASES[:2]])
         raise bad_request(f"Unknown model '{name}'. Allowed models: {allowed}.", param="model")
     return name
+
+
+def default_size(settings: Settings, user: User) -> str:
+    """The size of a create call that names none: OpenAI's default, 720x1280 (portrait). A plan that stops
+    below 720p gets the largest portrait size it allows instead, so that leaving ``size`` out is never
+    refused by the plan."""
+    plan = settings.plans.get(user.plan)
+    if plan is None or resolution_of(API_DEFAULT_SIZE) <= plan.max_resolution:
+        return size_text(API_DEFAULT_SIZE)
+    portrait = [s for s in SIZES if s[1] > s[0] and resolution_of(s) <= plan.max_resolution]
+    return size_text(max(portrait, key=resolution_of)) if portrait else size_text(API_DEFAULT_SIZE)
 
 
 @dataclass
@@ -75,7 +94,7 @@ def validate_options(settings: Settings, *, prompt: Any, model: str | None = Non
         request = make_request(
             prompt,
             seconds=4 if seconds is None else seconds,
-            size=size or "1280x720",
+            size=size or size_text(API_DEFAULT_SIZE),
             seed=seed,
             style=style,
             model=resolve_model(settings, model),
@@ -85,6 +104,14 @@ def validate_options(settings: Settings, *, prompt: Any, model: str | None = Non
         )
     except InvalidRequest as exc:
         raise bad_request(exc.message, param=exc.param) from None
+    if first_frame is not None:
+        from azur.engine.backend import model_infos
+
+        info = next((i for i in model_infos() if i.name == request.model), None)
+        # ("custom": a backend registered in code without its ModelInfo, which says nothing either way)
+        if info is not None and info.family != "custom" and not info.supports_first_frame:
+            raise bad_request(f"Model '{request.model}' takes text only: no input_reference, extension or edit.",
+                              param="input_reference")
     return Options(request=request, first_frame=first_frame)
 
 

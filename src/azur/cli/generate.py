@@ -22,6 +22,14 @@ def generate(
     image: Path | None = typer.Option(None, "--image", help="A first frame to start the video from."),
     model: str | None = typer.Option(None, "--model", "-m", help="Model name (see `azur models list`)."),
     output: Path = typer.Option(Path("azur.mp4"), "--output", "-o", help="Output file: .mp4 or .webm."),
+    voiceover: str | None = typer.Option(None, "--voiceover", help="Text read aloud over the video."),
+    language: str = typer.Option("en", "--language", help="The voice-over's language: en or fr."),
+    voice: str = typer.Option("default", "--voice", help="The voice-over's voice: default, male or female."),
+    speed: float = typer.Option(1.0, "--speed", help="The voice-over's speed, 0.75-1.5 (1: natural)."),
+    music: str | None = typer.Option(None, "--music", help="A music mood: calm, happy, sad, epic, tense, "
+                                                           "dreamy, playful, dark (or in French)."),
+    intensity: float = typer.Option(0.5, "--intensity", help="How busy the music is, 0-1."),
+    effects: bool | None = typer.Option(None, "--effects/--no-effects", help="Sound effects from the picture."),
 ) -> None:
     """Generate a video from a text prompt."""
     from azur.config import get_settings
@@ -45,15 +53,21 @@ def generate(
         first_frame=first_frame,
         max_seconds=settings.max_seconds,
     )
+    sound = sound_plan(settings, request, voiceover=voiceover, language=language, voice=voice, speed=speed,
+                       music=music, intensity=intensity, effects=effects)
     with progress_bar("Generating") as update:
         result = make_video(request, output, progress=update, encode=EncodeOptions(container=container),
-                            settings=settings)
+                            settings=settings, sound=sound)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
     console.print(
         f"[green]wrote[/] {result.path} — {result.width}x{result.height}, {result.frame_count} frames "
         f"at {result.fps} fps ({result.seconds:.2f} s), seed {request.seed}, in {result.timings['total_s']:.1f} s"
     )
+    if result.soundtrack is not None:
+        track = result.soundtrack
+        console.print(f"sound: {', '.join(track.parts) or 'silence'} — {track.loudness_lufs:.1f} LUFS, "
+                      f"true peak {track.true_peak_dbtp:.1f} dBTP", highlight=False)
     marks = ["AI-generated"]
     if result.c2pa_signed:
         marks.append("C2PA signed" + (f" (sidecar {result.sidecar_path.name})" if result.sidecar_path else ""))
@@ -62,3 +76,24 @@ def generate(
     if result.visible_mark:
         marks.append("visible mark")
     console.print(f"provenance: {result.video_id} — {', '.join(marks)}", highlight=False)
+
+
+def sound_plan(settings, request, *, voiceover: str | None, language: str, voice: str, speed: float,  # noqa: ANN001
+               music: str | None, intensity: float, effects: bool | None):  # noqa: ANN201
+    """The sound asked for by the flags; with none of them, the operator's default (``[sound]``)."""
+    from azur.sound.mix import SoundPlan
+    from azur.sound.spec import parse_audio
+    from azur.sound.voice import check_fits
+
+    if voiceover is None and music is None and effects is None:
+        spec = parse_audio(settings.sound.default_audio)
+    else:
+        wire: dict = {"effects": bool(effects)}
+        if voiceover is not None:
+            wire["voiceover"] = {"text": voiceover, "language": language, "voice": voice, "speed": speed}
+        if music is not None:
+            wire["music"] = {"mood": music, "intensity": intensity}
+        spec = parse_audio(wire)
+    if spec.voiceover is not None:
+        check_fits(spec.voiceover, request.frame_count / request.fps)  # before the model runs, not after
+    return SoundPlan(spec)

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from azur.cli import audit, generate, keys, models, plans, serve, train, users, verify, worker
+from azur.cli import audit, generate, keys, models, plans, serve, train, users, verify, webhooks, worker
 
 app = typer.Typer(
     name="azur",
@@ -36,6 +36,7 @@ models.register(app)
 plans.register(app)
 audit.register(app)
 train.register(app)
+webhooks.register(app)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

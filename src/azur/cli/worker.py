@@ -17,6 +17,7 @@ def worker(
         None, "--metrics-port", min=1, max=65535,
         help="Serve this worker's Prometheus metrics (job stages, failures, GPU memory) at :PORT/metrics.",
     ),
+    webhooks: bool = typer.Option(False, "--webhooks", help="Also send webhook deliveries (a thread beside the worker)."),
 ) -> None:
     """Take jobs from the queue and make their videos until interrupted (SIGTERM or Ctrl+C gives the running
     job back to the queue at once; a second signal exits without waiting).
@@ -28,4 +29,9 @@ def worker(
 
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
+    if webhooks:
+        from azur.db.session import open_database
+        from azur.webhooks.delivery import start_delivery_thread
+
+        start_delivery_thread(open_database(settings.resolved_database_url), settings)
     run_worker(settings, models=list(model) or None, metrics_port=metrics_port)

@@ -277,3 +277,57 @@ class BatchRequest(Base):
 
     # One row per line, whichever process submits it: a second submission of the same line fails here.
     __table_args__ = (Index("ux_batch_requests_line", "batch_id", "line", unique=True),)
+
+
+class WebhookEndpoint(Base):
+    """A URL a user registered to receive signed events (``azur.webhooks``). The signing secret is kept as
+    given (not hashed): every delivery is signed with it. It is shown to the user once, at creation."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "whep_" + uuid4 hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(100))  # "whsec_" + base64 of 32 random bytes
+    created_at: Mapped[float] = mapped_column(Double)
+    updated_at: Mapped[float] = mapped_column(Double)
+
+
+class DeliveryStatus(str, enum.Enum):
+    pending = "pending"  # waiting for its next attempt (or being attempted, while its lease runs)
+    delivered = "delivered"  # the receiver answered 2xx
+    failed = "failed"  # no 2xx within webhooks.retry_window_hours
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: the durable outbox and, once sent, the delivery log.
+
+    Rows are written in the transaction that changes what the event reports (a video completing), so an
+    event exists exactly when its cause does. A deliverer claims a row with a lease; a row whose lease ran
+    out (its deliverer died mid-request) is claimed again: at least once, never lost."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "whdel_" + uuid4 hex
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[str] = mapped_column(String(40))  # "evt_...": the webhook-id header, same on every attempt
+    event_type: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[str] = mapped_column(Text)  # the exact JSON body that is signed and sent
+    status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.pending.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[float] = mapped_column(Double)
+    next_attempt_at: Mapped[float] = mapped_column(Double)
+    delivered_at: Mapped[float | None] = mapped_column(Double, default=None)
+    last_attempt_at: Mapped[float | None] = mapped_column(Double, default=None)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    lease_owner: Mapped[str | None] = mapped_column(String(200), default=None)
+    lease_expires_at: Mapped[float | None] = mapped_column(Double, default=None)
+
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at", "id"),
+    )

@@ -216,6 +216,18 @@ class TinyVideoModel:
         (in short sides of the frame, on the stage), kept whatever the prompt says.
         Raises ValueError for a non-positive length or fps, or a malformed first_frame.
         """
+        return self.generate_scene(prompt, seconds=seconds, fps=fps, seed=seed, first_frame=first_frame,
+                                   progress=progress, size=size, look=look)[0]
+
+    def generate_scene(
+        self, prompt: str, *, seconds: float, fps: int, seed: int,
+        first_frame: np.ndarray | None = None, progress: Callable[[float], None] | None = None,
+        size: tuple[int, int] | None = None, look: Look | None = None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`generate`'s frames, and where the object is in each: (N, 3) of its centre's x and y as
+        fractions of the frame's width and height (y from the top) and its radius as a fraction of the
+        frame's short side, as the stage placed it (None on the model's own canvas, without ``size``). The
+        sound effects follow this path (azur.sound.effects) instead of finding the object again in pixels."""
         if seconds <= 0 or fps <= 0:
             raise ValueError(f"seconds and fps must be positive, got seconds={seconds}, fps={fps}")
         total = round(seconds * fps)
@@ -223,10 +235,10 @@ class TinyVideoModel:
             raise ValueError(f"seconds*fps must give at least one frame, got {seconds}*{fps}")
         windows = self._windows(prompt, total, fps, seed, first_frame, progress, 0.8 if size else 1.0, look)
         if size is None:
-            return self._paint_canvas(windows, total)
+            return self._paint_canvas(windows, total), None
         motion = self.understood(prompt)["motion"]
         return self._paint_stage(windows, total, size, stage.Direction.read(prompt), motion, progress,
-                                 reach=look.size if look is not None else None)
+                                 character_reach=look.size if look is not None else None)
 
     def _windows(self, prompt, total, fps, seed, first_frame, progress, share, look=None) -> list[dict]:
         """Sample the chain of window latents; each entry: z, the output frames it covers, their local times
@@ -310,11 +322,12 @@ class TinyVideoModel:
 
     def _paint_stage(
         self, windows: list[dict], total: int, size: tuple[int, int], direction: stage.Direction, motion: str,
-        progress: Callable[[float], None] | None, reach: float | None = None,
-    ) -> np.ndarray:
+        progress: Callable[[float], None] | None, character_reach: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Compose the object's path on the whole output frame and paint it once per frame (see stage.py).
-        reach: the object's reach from its centre on the first frame, in short sides (a character's size),
-        instead of the size the model drew and the prompt's size words."""
+        Returns the frames and the object's path as :meth:`generate_scene` describes it. character_reach:
+        the object's reach from its centre on the first frame, in short sides (a character's size), instead of
+        the size the model drew and the prompt's size words."""
         stride = 1.0 - self.overlap
         # 1. One continuous path: each window's centres shifted by whole canvas widths to continue the last.
         path = np.zeros((total, 3), dtype=np.float64)
@@ -335,8 +348,8 @@ class TinyVideoModel:
             radius[w["index"]] = np.maximum(radius[w["index"]], self._extent(w))
             weight[w["index"]] += fade
         path /= weight[:, None]
-        if reach is not None:
-            direction = dataclasses.replace(direction, size=reach / float(radius[0]))
+        if character_reach is not None:
+            direction = dataclasses.replace(direction, size=character_reach / float(radius[0]))
         # 2. The path on the stage, then each window's look painted at the shared position and blended.
         low = stage.low_resolution(size, DRAW_SHORT_SIDE)
         short = min(low)
@@ -378,4 +391,7 @@ class TinyVideoModel:
                 if progress is not None:
                     progress(0.8 + 0.2 * done / count)
         frames /= weight.astype(np.float32)[:, None, None, None]
-        return np.clip(frames, 0, 1)
+        extent = np.array(low, np.float64) / short  # the frame in short sides
+        track = np.stack([placed[:, 0] / extent[0], placed[:, 1] / extent[1],
+                          radius * np.exp(placed[:, 2] - path[:, 2])], axis=1)
+        return np.clip(frames, 0, 1), track.astype(np.float32)

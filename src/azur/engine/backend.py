@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from azur.engine.request import VideoRequest
+from azur.media.audio import Audio
 
 # Called with the fraction done (0..1) of the backend's own work, and a short stage name.
 ProgressFn = Callable[[float, str], None]
@@ -25,6 +26,19 @@ ProgressFn = Callable[[float, str], None]
 
 def no_progress(fraction: float, stage: str) -> None:  # noqa: ARG001 - the default sink
     return None
+
+
+@dataclass(frozen=True)
+class ObjectPath:
+    """Where a clip's main object is in each frame: its centre's ``x`` and ``y`` as fractions of the frame's
+    width and height (y from the top) and its radius ``size`` as a fraction of the short side; (N,) each.
+    Backends that know it (the embedded model draws the object where it placed it) hand it over so the
+    sound effects can follow the object (azur.sound.effects)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    size: np.ndarray
+    fps: int
 
 
 @dataclass
@@ -40,6 +54,8 @@ class Clip:
     fps: int
     notes: list[str] = field(default_factory=list)  # things the user should know (e.g. unknown words)
     stats: dict[str, float] = field(default_factory=dict)  # measurements: model_s, peak_memory_bytes, ...
+    scene: ObjectPath | None = None  # where the object is, when the backend knows (the embedded model)
+    audio: Audio | None = None  # the model's own sound, as long as the clip (models that make sound)
 
 
 @dataclass(frozen=True)

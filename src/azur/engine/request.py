@@ -22,7 +22,9 @@ SIZES: tuple[tuple[int, int], ...] = (
     (1024, 1792), (1792, 1024),
 )
 STYLES: tuple[str, ...] = ("flat", "cartoon", "soft")
-DEFAULT_SIZE = (1280, 720)
+DEFAULT_SIZE = (1280, 720)  # the CLI's and the engine's: landscape, what a screen shows whole
+# OpenAI's Videos API defaults to portrait (size "720x1280", seconds "4"); the API follows its contract.
+API_DEFAULT_SIZE = (720, 1280)
 DEFAULT_SECONDS = 4
 DEFAULT_STYLE = "flat"
 MIN_SECONDS = 1

@@ -7,6 +7,9 @@ the expiry forward, and a job whose lease ran out (its worker died) is claimable
 worker makes is conditional on still owning the lease, so a worker that lost its job cannot overwrite the
 work of the one that took it over.
 
+A job that ends ``completed`` or ``failed`` writes its webhook event (:func:`azur.webhooks.events.emit`) in
+the same transaction as its status, so no finished video goes unannounced and no event names an unfinished one.
+
 The queue is behind :class:`JobQueue` so that another transport (Celery + Redis for GPU workers) can
 replace :class:`DatabaseQueue` later; :func:`claim_next` is the one place that decides which job runs next.
 """
@@ -21,10 +24,10 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from azur.accounts import ledger
-
 from azur.config import QueueSettings
 from azur.db.models import Video, VideoStatus
 from azur.db.session import Database
+from azur.webhooks import events
 
 QUEUED = VideoStatus.queued.value
 RUNNING = VideoStatus.in_progress.value
@@ -225,10 +228,14 @@ class DatabaseQueue:
                     lease_owner=None,
                     lease_expires_at=None,
                 )
+                .returning(Video.user_id)
             )
-            if result.rowcount == 1:
+            owner = result.first()
+            if owner is not None:
+                # Same transaction as the status: the event exists exactly when the completed video does.
                 ledger.charge(session, job.video_id)
-            return result.rowcount == 1
+                events.emit(session, owner[0], "video.completed", {"id": job.video_id}, now=now)
+            return owner is not None
 
     def fail(self, job: ClaimedJob, *, code: str, message: str, retry: bool) -> str | None:
         """Record a failed attempt. With ``retry`` and attempts left the job goes back to the queue;
@@ -255,10 +262,13 @@ class DatabaseQueue:
                 .where(self._owned(job))
                 .values(status=FAILED, completed_at=now, error_code=code, error_message=message,
                         lease_owner=None, lease_expires_at=None)
+                .returning(Video.user_id)
             )
-            if result.rowcount == 1:  # a failed video costs nothing
+            owner = result.first()
+            if owner is not None:  # a failed video costs nothing
                 ledger.refund(session, job.video_id, reason=f"failed: {code}")
-            return result.rowcount == 1
+                events.emit(session, owner[0], "video.failed", {"id": job.video_id}, now=now)
+            return owner is not None
 
     def release(self, job: ClaimedJob) -> None:
         """Give the job back untouched (a worker shutting down): it does not count as an attempt."""

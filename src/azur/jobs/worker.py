@@ -151,6 +151,7 @@ class Worker:
         from azur.engine.request import make_request
         from azur.media.images import load_image
         from azur.pipeline import make_video
+        from azur.sound.options import plan_of
 
         first_frame = load_image(self.storage.read_bytes(video.first_frame_key), self.settings.media) if video.first_frame_key else None
         request = make_request(
@@ -169,7 +170,7 @@ class Worker:
         prefix = video_prefix(video.id)
         with tempfile.TemporaryDirectory(prefix="azur-job-") as tmp:
             result = make_video(request, Path(tmp) / VIDEO_FILE, video_id=video.id, progress=report,
-                                settings=self.settings, visible_mark=video.visible_mark)
+                                settings=self.settings, visible_mark=video.visible_mark, sound=plan_of(video.options))
             if lost.is_set() or self.stop.is_set():
                 raise JobCancelled("stopped before storing")
             moderating = time.perf_counter()
@@ -193,6 +194,8 @@ class Worker:
             stored = time.perf_counter()
         provenance = {"c2pa_signed": result.c2pa_signed, "watermark_id": result.watermark_payload,
                       "visible_mark": result.visible_mark}
+        if result.soundtrack is not None and result.soundtrack.parts:
+            provenance["ai_generated_audio"] = result.soundtrack.parts  # what of the sound Azur made
         timings = {**result.timings, "moderate_s": storing - moderating, "store_s": stored - storing,
                    "total_s": result.timings.get("total_s", 0.0) + stored - moderating}
         if video.started_at is not None:

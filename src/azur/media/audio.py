@@ -1,7 +1,7 @@
 """Audio tracks for Azur's videos: load a waveform (WAV or any file PyAV reads, or a numpy array), encode it
 into the video's container (AAC in MP4, Opus in WebM) in step with the frames, and decode it back.
 
-Voice-over and music are not generated yet; this is the plumbing they will use.
+Voice-over, music and effects are made by :mod:`azur.sound`; this is the plumbing they use.
 """
 
 from __future__ import annotations
@@ -75,9 +75,13 @@ def load_audio(source: AudioSource) -> Audio:
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray())
             rate = stream.rate
+            # AAC pads its last frame; the stream's duration says where the sound ends, as a player cuts it.
+            declared = round(float(stream.duration * stream.time_base) * rate) if stream.duration else None
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         raise UnreadableAudio(f"Cannot read {path} as audio ({exc.__class__.__name__}).") from None
     samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((channels, 0), np.float32)
+    if declared is not None and 0 < declared < samples.shape[1]:
+        samples = samples[:, :declared]
     return Audio(samples.astype(np.float32), rate)
 
 

@@ -133,6 +133,7 @@ class GenerationInfo:
     installation_id: str
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     title: str = "Azur video"
+    audio: tuple[str, ...] = ()  # the soundtrack's generated parts ("voiceover", "music", ...); () when silent
 
 
 def manifest_definition(info: GenerationInfo, *, file_sha256: str | None = None) -> dict:
@@ -146,6 +147,13 @@ def manifest_definition(info: GenerationInfo, *, file_sha256: str | None = None)
     }
     if file_sha256 is not None:
         generation["file_sha256"] = file_sha256
+    created_parameters: dict = {"model": info.model}
+    if info.audio:
+        # The soundtrack is AI-generated too (issue 18): say so, and which parts, in the created action
+        # itself and in Azur's own assertion.
+        generation["audio"] = {"ai_generated": True, "parts": list(info.audio)}
+        created_parameters["audio"] = {"ai_generated": True, "parts": list(info.audio),
+                                       "description": "AI-generated soundtrack: " + ", ".join(info.audio)}
     return {
         "claim_generator_info": [{"name": "Azur", "version": azur.__version__}],
         "title": info.title,
@@ -159,7 +167,7 @@ def manifest_definition(info: GenerationInfo, *, file_sha256: str | None = None)
                             "when": when,
                             "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
                             "softwareAgent": {"name": "Azur", "version": azur.__version__},
-                            "parameters": {"model": info.model},
+                            "parameters": created_parameters,
                         }
                     ]
                 },

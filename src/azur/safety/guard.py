@@ -55,16 +55,17 @@ class SafetyGuard:
                 self._images = ImageModerator(self.settings.safety)
             return self._images
 
-    def check_prompt(self, user_id: int | None, prompt: str) -> None:
+    def check_prompt(self, user_id: int | None, prompt: str, *, param: str = "prompt") -> None:
         """The word rules, then (when configured) the moderation model. Raises :class:`Blocked`, or
-        :class:`ModerationUnavailable` when the model cannot answer and the guard fails closed."""
+        :class:`ModerationUnavailable` when the model cannot answer and the guard fails closed. ``param``:
+        the request field the text came from (a voice-over's text is checked like a prompt)."""
         result, by = self.prompts.check(prompt), "rules"
         if result.allowed and self.model is not None:
             result, by = self._ask_model(user_id, prompt), "model"
         if not result.allowed:
             audit.record(self.db, "moderation.prompt_blocked", user_id=user_id,
                          detail={"category": result.category, "by": by})
-            raise Blocked(result, param="prompt")
+            raise Blocked(result, param=param)
 
     def _ask_model(self, user_id: int | None, prompt: str) -> ModerationResult:
         from azur.safety.moderation_model import ModerationModelUnavailable

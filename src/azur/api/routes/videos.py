@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy import and_, or_, select
 
+from azur.api import audio_option
 from azur.api import video_inputs as inputs
 from azur.api.body import body_dependency, body_openapi
 from azur.api.deps import CurrentUser, OwnedVideo, ServicesDep, SessionDep, find_owned_video, get_current_user
@@ -88,6 +89,7 @@ def public(video: Video) -> VideoPublic:
         size=video.size_text,
         remixed_from_video_id=video.remixed_from_video_id,
         provenance={"ai_generated": True, **video.provenance} if video.provenance else None,
+        notes=list(video.notes or []),
         # A failure's message may quote an exception that names a server path: shown without it.
         error=VideoError(code=video.error_code or "generation_failed",
                          message=client_text(video.error_message or "Failed."))
@@ -122,6 +124,8 @@ def _accept(services: ServicesDep, session: SessionDep, user: User, video: Video
 
     try:
         services.safety.check_prompt(user.id, options.request.prompt)
+        for text, param in audio_option.texts_to_moderate(video):
+            services.safety.check_prompt(user.id, text, param=param)
         if upload is not None:
             services.safety.check_upload(user.id, upload, likeness_consent=likeness_consent)
     except Blocked as exc:
@@ -172,10 +176,13 @@ def accept_create(services: ServicesDep, session: SessionDep, user: User, body: 
     settings = services.settings
     first_frame = inputs.reference_image(settings, body.input_reference,
                                          read_file=inputs.user_file_reader(session, services.storage, user.id))
+    size = body.size if body.size is not None else inputs.default_size(settings, user)
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
-                                      size=body.size, seed=body.seed, style=body.style, first_frame=first_frame)
+                                      size=size, seed=body.seed, style=body.style, first_frame=first_frame)
     options, character = with_character(services, session, user, options, body.character_ids)
+    sound = audio_option.resolve(settings, user, body.audio, options.request)
     video = inputs.new_video(user.id, options)
+    audio_option.attach(video, sound)
     if character is not None:
         video.options = {**(video.options or {}), "character": character}
     return _accept(services, session, user, video, options, upload=first_frame,
@@ -189,13 +196,14 @@ def list_videos(
     session: SessionDep,
     user: CurrentUser,
     after: Annotated[str | None, Query(description="The id of the last video of the previous page.")] = None,
-    limit: Annotated[SmallCount | None, Query(description="Videos per page, 1-100.")] = None,
+    limit: Annotated[SmallCount | None, Query(description="Videos per page, 0-100 (0: none, has_more says "
+                                                          "whether there are any).")] = None,
     order: Annotated[Literal["asc", "desc"], Query(description="By creation time.")] = "desc",
 ) -> VideoList:
     """The caller's videos, newest first by default, a page at a time."""
     limit = services.settings.server.list_limit if limit is None else limit
-    if not 1 <= limit <= 100:
-        raise bad_request(f"limit must be between 1 and 100, got {limit}.", param="limit")
+    if not 0 <= limit <= 100:
+        raise bad_request(f"limit must be between 0 and 100, got {limit}.", param="limit")
     query = select(Video).where(Video.user_id == user.id)
     descending = order == "desc"
     if after is not None:
@@ -257,7 +265,12 @@ def accept_extension(services: ServicesDep, session: SessionDep, user: User, bod
     """``POST /v1/videos/extensions`` without HTTP (as :func:`accept_create`)."""
     options, source_id, upload = _from_source(services, session, user, body, frame="last", verb="extended",
                                               keep_length=False)
+    source = find_owned_video(session, user, source_id, param="video") if source_id else None
+    # The extension carries its source's music and effects on (not its voice-over: those words were said).
+    inherited = audio_option.of_source(source).without_voiceover() if source is not None else None
+    sound = audio_option.resolve(services.settings, user, body.audio, options.request, inherited=inherited)
     video = inputs.new_video(user.id, options, kind=VideoKind.extension, source=source_id)
+    audio_option.attach(video, sound, audio_option.continuation(source) if source is not None else None)
     return _accept(services, session, user, video, options, upload=upload, before_commit=before_commit)
 
 
@@ -271,7 +284,11 @@ def edit_video(body: EditBody, response: Response, services: ServicesDep, sessio
     frame, at the source's size and length, with the new prompt."""
     options, source_id, upload = _from_source(services, session, user, body, frame="first", verb="edited",
                                               keep_length=True)
+    source = find_owned_video(session, user, source_id, param="video") if source_id else None
+    inherited = audio_option.of_source(source) if source is not None else None
+    sound = audio_option.resolve(services.settings, user, body.audio, options.request, inherited=inherited)
     video = inputs.new_video(user.id, options, kind=VideoKind.edit, source=source_id)
+    audio_option.attach(video, sound)
     return answer(_accept(services, session, user, video, options, upload=upload), response, services)
 
 
@@ -301,18 +318,24 @@ def delete_video(video: OwnedVideo, services: ServicesDep, session: SessionDep) 
     return VideoDeleted(id=video_id, deleted=True)
 
 
-@router.get(
-    "/{video_id}/content",
-    response_class=Response,
-    responses={200: {"content": {t: {} for t in CONTENT_TYPES.values()}, "description": "The file."}},
-)
+CONTENT_ROUTE = {
+    "path": "/{video_id}/content",
+    "response_class": Response,
+    "responses": {200: {"content": {t: {} for t in CONTENT_TYPES.values()}, "description": "The file."}},
+}
+
+
+@router.head(**CONTENT_ROUTE, summary="Check Content (headers only)")
+@router.get(**CONTENT_ROUTE)
 def download_content(
+    request: Request,
     video: OwnedVideo,
     services: ServicesDep,
     variant: Annotated[Literal["video", "thumbnail", "spritesheet"],
                        Query(description="video (MP4), thumbnail (WebP) or spritesheet (JPEG).")] = "video",
 ) -> Response:
-    """Download the finished video, its thumbnail or its spritesheet."""
+    """Download the finished video, its thumbnail or its spritesheet. ``HEAD`` answers the same status and
+    headers (type, length) without the body."""
     if video.expires_at is not None and video.expires_at < time.time():
         raise gone(f"Video '{video.id}' expired on {time.strftime('%Y-%m-%d', time.gmtime(video.expires_at))}; "
                    "its files were deleted under the retention policy.")
@@ -331,6 +354,9 @@ def download_content(
         stream = storage.open(key)
     except MissingFile:
         raise not_found(f"The {variant} of video '{video.id}' is no longer stored.") from None
+    if request.method == "HEAD":  # FileResponse sends no body to HEAD by itself; a stream must not be read
+        stream.close()
+        return Response(media_type=CONTENT_TYPES[variant], headers=headers)
     return StreamingResponse(stream, media_type=CONTENT_TYPES[variant], headers=headers)
 
 
@@ -349,7 +375,9 @@ def accept_remix(services: ServicesDep, session: SessionDep, user: User, source:
     options = inputs.validate_options(settings, prompt=body.prompt, model=source.model, seconds=source.seconds,
                                       size=source.size_text, seed=source.seed if body.seed is None else body.seed,
                                       style=body.style or source.style)
+    sound = audio_option.resolve(settings, user, body.audio, options.request, inherited=audio_option.of_source(source))
     video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
+    audio_option.attach(video, sound)
     if (source.options or {}).get("character"):  # the same character, as the same options and seed
         video.options = {**(video.options or {}), "character": source.options["character"]}
     return _accept(services, session, user, video, options, remix_of=source, before_commit=before_commit)

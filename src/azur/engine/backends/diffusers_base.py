@@ -354,6 +354,14 @@ class DiffusersBackend:
                 f"({self.resolved.max_frames} frames at {plan.native_fps} fps): made in {len(plan.windows)} "
                 "windows, each continuing from the last frame of the one before"
             )
+        # The text encoder reads max_sequence_length tokens; the pipeline drops the rest with only a log line.
+        tokenizer = getattr(self.pipe, "tokenizer", None)
+        if tokenizer is not None:
+            count = len(tokenizer(self.prompt_for(request))["input_ids"])
+            limit = self.resolved.max_sequence_length
+            if count > limit:
+                notes.append(f"The prompt is {count} tokens long; {self.spec.name} reads the first {limit} "
+                             "and did not use the rest.")
         return notes
 
     def generate(self, request: VideoRequest, progress: ProgressFn = no_progress) -> Clip:

@@ -2,6 +2,7 @@
 import { LANGUAGES, pickLanguage, translate } from "/studio/i18n.js";
 import { clearCharacters, initCharacters, loadCharacters, pickedCharacter, renderCharacters } from "/studio/characters.js";
 import { createBatchPanel } from "/studio/batch.js";
+import { loadWebhooks, mountWebhooks, renderWebhooks } from "/studio/webhooks.js";
 
 const SIZES = [
   ["854x480", "landscape"], ["1280x720", "landscape"], ["1920x1080", "landscape"], ["1792x1024", "landscape"],
@@ -72,6 +73,8 @@ function applyLanguage() {
   document.title = t("app.title");
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of document.querySelectorAll("[data-i18n-aria-label]")) el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
+  renderWebhooks();
   fillSizes();
   renderUsage();
   renderCharacters();
@@ -102,6 +105,9 @@ function signOut() {
   batches.clear();
   $("library").replaceChildren();
   clearCharacters();
+  $("webhooks").replaceChildren();
+  $("webhook-secret").hidden = true;
+  showPage("videos");
   $("workspace").hidden = true;
   $("signout").hidden = true;
   $("plan").hidden = true;
@@ -123,6 +129,17 @@ async function showWorkspace() {
   batches.clear();
   batches.load().catch(() => {});
   $("prompt").focus();
+}
+
+// ---------- pages: videos, webhooks ----------
+function showPage(name) {
+  $("videos-page").hidden = name !== "videos";
+  $("webhooks-page").hidden = name !== "webhooks";
+  for (const [page, tab] of [["videos", "tab-videos"], ["webhooks", "tab-webhooks"]]) {
+    if (page === name) $(tab).setAttribute("aria-current", "page");
+    else $(tab).removeAttribute("aria-current");
+  }
+  if (name === "webhooks") loadWebhooks();
 }
 
 // ---------- plan and quota ----------
@@ -165,7 +182,7 @@ function fillSizes() {
     if (Math.min(w, h) > maxRes) continue;
     const option = document.createElement("option");
     option.value = size;
-    option.textContent = `${t(`aspect.${aspect}`)} · ${Math.min(w, h)}p (${size})`;
+    option.textContent = `${size} · ${t(`aspect.${aspect}`)}`;
     select.append(option);
   }
   const values = [...select.options].map((o) => o.value);
@@ -179,7 +196,7 @@ async function submitCompose(event) {
   error.hidden = true;
   const prompt = $("prompt").value.trim();
   if (!prompt) {
-    showError(error, t("compose.prompt") + " ?");
+    showError(error, t("compose.promptEmpty"));
     $("prompt").focus();
     return;
   }
@@ -193,6 +210,7 @@ async function submitCompose(event) {
   const file = $("image").files[0];
   if (file) form.append("input_reference", file, file.name);
   if ($("consent").checked) form.append("likeness_consent", "true");
+  appendSound(form);
   const button = $("generate");
   button.disabled = true;
   button.textContent = t("compose.sending");
@@ -208,6 +226,23 @@ async function submitCompose(event) {
     button.disabled = false;
     button.textContent = t("compose.submit");
   }
+}
+
+// The sound controls as the API's `audio` option, in the bracket form the official client uses for
+// multipart (audio[music][mood]=calm). Nothing chosen: no field, so the plan's default applies.
+function appendSound(form) {
+  const text = $("voiceover").value.trim();
+  if (text) {
+    form.append("audio[voiceover][text]", text);
+    form.append("audio[voiceover][language]", $("voice-language").value);
+    form.append("audio[voiceover][voice]", $("voice").value);
+    form.append("audio[voiceover][speed]", $("voice-speed").value);
+  }
+  if ($("music").value) {
+    form.append("audio[music][mood]", $("music").value);
+    form.append("audio[music][intensity]", $("music-intensity").value);
+  }
+  if ($("effects").checked) form.append("audio[effects]", "true");
 }
 
 function showError(el, message) {
@@ -276,6 +311,11 @@ function renderCard(card) {
     const tags = [el("span", { class: "tag ai", text: t("prov.ai") })];
     if (prov.c2pa_signed) tags.push(el("span", { class: "tag", text: t("prov.c2pa") }));
     if (prov.watermark_id) tags.push(el("span", { class: "tag", text: `${t("prov.watermark")} ${prov.watermark_id}` }));
+    const sound = prov.ai_generated_audio || [];
+    if (sound.length) {
+      const parts = sound.map((part) => t(`sound.part.${part}`)).join(", ");
+      tags.push(el("span", { class: "tag sound", text: `${t("prov.sound")}: ${parts}` }));
+    }
     children.push(el("div", { class: "provenance" }, tags));
   }
   const actions = el("div", { class: "actions" });
@@ -440,6 +480,9 @@ function init() {
   initCharacters({ api, t, el, showError });
   batches.init();
   $("more").addEventListener("click", () => loadMore().catch((err) => showError($("compose-error"), err.message)));
+  $("tab-videos").addEventListener("click", () => showPage("videos"));
+  $("tab-webhooks").addEventListener("click", () => showPage("webhooks"));
+  mountWebhooks({ api, t, el, showError });
   applyLanguage();
   if (state.key) showWorkspace().catch(() => signOut());
   else $("api-key").focus();

@@ -1,14 +1,14 @@
 """characters: saved appearances a user reuses across clips (POST /v1/videos/characters)
 
-Revision ID: 0006_characters
-Revises: 0005_files_batches
+Revision ID: 0007_characters
+Revises: 0005_webhooks
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_characters"
-down_revision = "0005_files_batches"
+revision = "0007_characters"
+down_revision = "0005_webhooks"
 branch_labels = None
 depends_on = None
 
