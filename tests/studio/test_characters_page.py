@@ -26,12 +26,12 @@ def test_create_pick_and_delete_a_character(browser, studio_server, tmp_path):  
     assert page.locator("#character-field").is_hidden()  # nothing to pick yet
 
     # A missing picture is said next to the form, and nothing is created.
-    page.get_by_label("Name").fill("Rex")
+    section.get_by_label("Name", exact=True).fill("Rex")
     page.get_by_role("button", name="Create character").click()
     page.locator("#character-error").wait_for(state="visible")
     assert "picture" in page.locator("#character-error").inner_text()
 
-    page.get_by_label("Picture").set_input_files(
+    section.get_by_label("Picture", exact=True).set_input_files(
         {"name": "rex.png", "mimeType": "image/png", "buffer": png_bytes(drawn("red", "star", "white"))})
     page.get_by_role("button", name="Create character").click()
     item = section.locator("li.character")
