@@ -181,6 +181,7 @@ class ServerSettings(BaseModel):
     # (OpenAI's limit) of 4-byte UTF-8 characters, escaped, and the other fields.
     max_json_bytes: int = 256 * 1024
     list_limit: int = 20  # GET /v1/videos page size when `limit` is not given (at most 100)
+    max_characters: int = Field(100, ge=0)  # characters one user may keep (POST /v1/videos/characters)
     # Key guessing: this many wrong API keys from one address within the window, and that address is answered
     # 429 (even with a right key) until the oldest of them leaves the window. 0 turns the limit off.
     auth_failures_allowed: int = Field(10, ge=0)
@@ -200,6 +201,8 @@ class OutboundSettings(BaseModel):
     allowed_ports: list[int] = Field(default_factory=lambda: [80, 443, 8080, 8443])
     timeout_seconds: float = Field(10.0, gt=0, le=300)  # whole request, connect to last byte
     max_bytes: int = Field(20 * 1024 * 1024, ge=1)  # the largest answer read
+    # Fetch the web URL of an input_reference ({"image_url": "https://..."}); off: only data URLs are taken.
+    fetch_image_urls: bool = False
 
     @field_validator("allowed_networks")
     @classmethod

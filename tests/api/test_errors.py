@@ -68,7 +68,8 @@ def test_bad_bodies_answer_400(server, alice_key):
         ({"json": ["a", "list"]}, "invalid_json"),
         ({"json": {}}, "missing_required_parameter"),
         ({"json": {"prompt": 5}}, "invalid_value"),
-        ({"json": {"prompt": "x", "input_reference": {"file_id": "file_1"}}}, None),
+        ({"json": {"prompt": "x", "input_reference": {"file_id": 5}}}, None),
+        ({"json": {"prompt": "x", "input_reference": {"file_id": "file-1", "image_url": "data:,"}}}, None),
         ({"json": {"prompt": "x", "input_reference": {"image_url": "https://example.com/a.png"}}}, None),
         ({"json": {"prompt": "x", "input_reference": {"image_url": "data:image/png;base64,@@@"}}}, None),
         ({"files": {"input_reference": ("a.png", b"not an image", "image/png")}, "data": {"prompt": "x"}}, None),
@@ -143,7 +144,7 @@ def test_query_and_variant_errors_are_400_not_422(server, alice_key, client, que
         assert_openai_error(http(server, alice_key, "GET", path), 400)
 
 
-def test_characters_are_refused_clearly(client):
+def test_a_character_from_bytes_that_are_no_picture_is_refused_clearly(client):
     with pytest.raises(openai.BadRequestError) as caught:
         client.videos.create_character(name="me", video=("me.mp4", b"x", "video/mp4"))
-    assert_openai_error(caught.value, 400, code="unsupported_feature")
+    assert_openai_error(caught.value, 400, code="invalid_image", param="video")

@@ -152,11 +152,13 @@ def body_routes(video_id: str) -> dict[str, tuple[str, dict[str, object], list[s
     """Path, a valid base body and every field, for each route that reads a body."""
     return {
         "create": ("/v1/videos", {"prompt": PROMPT, "seconds": "1", "size": "480x480"},
-                   ["prompt", "model", "seconds", "size", "seed", "style", "input_reference", "likeness_consent"]),
+                   ["prompt", "model", "seconds", "size", "seed", "style", "input_reference", "likeness_consent",
+                    "character_ids"]),
         "extend": ("/v1/videos/extensions", {"prompt": PROMPT, "seconds": "1", "video": {"id": video_id}},
                    ["prompt", "seconds", "video", "seed", "style"]),
         "edit": ("/v1/videos/edits", {"prompt": PROMPT, "video": {"id": video_id}}, ["prompt", "video", "seed", "style"]),
         "remix": (f"/v1/videos/{video_id}/remix", {"prompt": PROMPT}, ["prompt", "seed", "style"]),
+        "character": ("/v1/videos/characters", {"name": "Rex"}, ["name", "video", "image", "likeness_consent"]),
     }
 
 
@@ -210,7 +212,8 @@ def hostile_requests(video_id: str) -> Iterator[tuple[str, dict]]:
             for path, field, extra in (("/v1/verify", "file", {}),
                                        ("/v1/videos", "input_reference", {"prompt": PROMPT}),
                                        ("/v1/videos/extensions", "video", {"prompt": PROMPT, "seconds": "1"}),
-                                       ("/v1/videos/edits", "video", {"prompt": PROMPT})):
+                                       ("/v1/videos/edits", "video", {"prompt": PROMPT}),
+                                       ("/v1/videos/characters", "video", {"name": "Rex"})):
                 yield f"{path} upload {name!r:.60} {garbage[:12]!r}", {
                     "method": "POST", "path": path, "data": extra, "files": [(field, (name, garbage, "video/mp4"))]}
     for value in (quote(v, safe="%") for v in QUERY_VALUES):

@@ -131,3 +131,25 @@ def test_a_background_drawn_a_shade_off_its_palette_colour_is_still_background()
     verdict = judge_delivered(frames)
     assert verdict.background_color == "yellow" and verdict.object_color == "purple"
     assert float(np.mean(verdict.whole_frames)) == 1.0 and verdict.motion == "growing"
+
+
+def test_judge_picture_reads_every_colour_and_shape_and_the_size_of_a_still():
+    """A character's picture: the main object's colour and shape in the world's words, and how far it
+    reaches from its centre in short sides (the size a character keeps)."""
+    from azur.embedded.delivered import judge_picture
+
+    rng = np.random.default_rng(5)
+    for colour in world.COLORS:
+        for shape in world.SHAPES:
+            background = world.COLORS[(world.COLORS.index(colour) + 1 + rng.integers(7)) % 8]
+            for radius in (0.1, 0.2):
+                scene = world.Scene(colour, background, shape, "right", 0.5, 0.5, radius, 0.0)
+                still = (world.render([scene], np.zeros((1, 1), np.float32), resolution=240)[0, 0] * 255 + 0.5)
+                verdict = judge_picture(still.astype(np.uint8))
+                assert (verdict.object_color, verdict.background_color, verdict.shape) == \
+                    (colour, background, shape), (colour, background, shape, radius)
+                # The reach lies between the inscribed and the outer radius (a square's corner: 1.41 times).
+                scale = world.SHAPE_SCALE[shape]
+                assert 0.4 * radius * scale < verdict.reach < 1.5 * radius * scale, (shape, radius, verdict.reach)
+    with pytest.raises(ValueError, match="no object"):
+        judge_picture(np.full((50, 80, 3), 90, np.uint8))

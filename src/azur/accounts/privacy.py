@@ -1,11 +1,11 @@
 """Data rights (GDPR): export everything kept about a user, erase a user, and purge expired data.
 
 - :func:`export_user` builds a ZIP: the account, API keys' metadata (never the keys or their hashes),
-  every video's request, status and provenance, the usage ledger, the audit entries about the user, the
-  webhook endpoints (not their secrets) and deliveries, and
-  the stored files (videos, thumbnails, spritesheets, first frames).
-- :func:`erase_user` removes the user's files from storage and their rows from the database (videos, keys,
-  webhook endpoints and their deliveries); the usage
+  every video's request, status and provenance, the characters (their looks and reference pictures), the
+  usage ledger, the audit entries about the user, the webhook endpoints (not their secrets) and
+  deliveries, and the stored files (videos, thumbnails, spritesheets, first frames).
+- :func:`erase_user` removes the user's files (characters' included) from storage and their rows from the
+  database (videos, characters, keys, webhook endpoints and their deliveries); the usage
   ledger and the audit log keep their rows for the operator's books, anonymised: no user id, and audit
   actors ``user:<id>`` become one random ``user:erased-<token>`` per erased user (the log still reads "this
   unknown user was refused twice, then erased", and the token leads to no one). Ids are never reused
@@ -32,9 +32,10 @@ from typing import Any
 from sqlalchemy import delete, null, select, update
 from sqlalchemy.orm import Session
 
+from azur.characters import character_prefix
 from azur.config import Settings
-from azur.db.models import (ApiKey, AuditEntry, Batch, BatchRequest, UsageEntry, User, UserFile, Video, VideoStatus,
-                            WebhookDelivery, WebhookEndpoint)
+from azur.db.models import (ApiKey, AuditEntry, Batch, BatchRequest, Character, UsageEntry, User, UserFile, Video,
+                            VideoStatus, WebhookDelivery, WebhookEndpoint)
 from azur.files import FILES_PREFIX, storage_key
 from azur.storage.base import MissingFile, Storage, StorageError, video_prefix
 
@@ -76,6 +77,7 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
     keys = list(session.scalars(select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.id)))
     ledger = list(session.scalars(select(UsageEntry).where(UsageEntry.user_id == user.id).order_by(UsageEntry.id)))
     audit = list(session.scalars(select(AuditEntry).where(AuditEntry.user_id == user.id).order_by(AuditEntry.id)))
+    cast = list(session.scalars(select(Character).where(Character.user_id == user.id).order_by(Character.created_at)))
     uploads = list(session.scalars(select(UserFile).where(UserFile.user_id == user.id).order_by(UserFile.created_at)))
     batches = list(session.scalars(select(Batch).where(Batch.user_id == user.id).order_by(Batch.created_at)))
     hooks = list(session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.user_id == user.id)
@@ -87,6 +89,10 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
         "api_keys.json": [{"id": k.id, "prefix": k.prefix, "created_at": _iso(k.created_at),
                            "revoked_at": _iso(k.revoked_at)} for k in keys],
         "videos.json": [_video_record(v, settings) for v in videos],
+        "characters.json": [{"id": c.id, "name": c.name, "created_at": _iso(c.created_at), "source": c.source,
+                             "look": {"object_color": c.object_color, "shape": c.shape, "size": c.size},
+                             "likeness_consent": c.likeness_consent, "reference": f"files/{c.id}/"}
+                            for c in cast],
         "usage_ledger.json": [{"kind": e.kind, "video_id": e.video_id, "period": e.period, "videos": e.videos,
                                "credits": e.credits, "plan": e.plan, "note": e.note, "at": _iso(e.created_at)}
                               for e in ledger],
@@ -108,11 +114,11 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
         archive.writestr("README.txt", (
             f"Everything Azur keeps about the user '{user.name}', exported {_iso(time.time())}.\n"
             "account.json, api_keys.json (metadata only: keys are stored as hashes and not exported),\n"
-            "videos.json (requests, status, provenance), usage_ledger.json, audit_log.json,\n"
+            "videos.json (requests, status, provenance), characters.json, usage_ledger.json, audit_log.json,\n"
             "files/<video id>/ (the videos, thumbnails, spritesheets and first frames still stored),\n"
+            "files/<character id>/ (the picture each character was made from),\n"
             "files.json and uploads/<file id>/ (files uploaded to /v1/files, batches' output files),\n"
             "batches.json (each batch and what became of each of its lines),\n"
-
             "webhook_endpoints.json and webhook_deliveries.json (signing secrets are not exported).\n"))
         for name, document in documents.items():
             archive.writestr(name, json.dumps(document, indent=2, ensure_ascii=False))
@@ -124,6 +130,13 @@ def export_user(session: Session, storage: Storage, settings: Settings, user: Us
                 except MissingFile:
                     continue
                 archive.writestr(f"files/{video.id}/{key.rsplit('/', 1)[-1]}", data, zipfile.ZIP_STORED)
+        for character in cast:
+            try:
+                data = storage.read_bytes(character.reference_key)
+            except MissingFile:
+                continue
+            archive.writestr(f"files/{character.id}/{character.reference_key.rsplit('/', 1)[-1]}", data,
+                             zipfile.ZIP_STORED)
         for upload in uploads:
             try:
                 data = storage.read_bytes(storage_key(upload.id))
@@ -151,6 +164,7 @@ class Erasure:
     ledger_rows_anonymised: int
     audit_rows_anonymised: int
     actor: str  # what the audit log now calls the erased user; use it for the erasure's own entry
+    characters: int = 0
 
 
 def erase_user(session: Session, storage: Storage, user: User) -> Erasure:
@@ -159,6 +173,12 @@ def erase_user(session: Session, storage: Storage, user: User) -> Erasure:
     video_ids = list(session.scalars(select(Video.id).where(Video.user_id == user.id)))
     for video_id in video_ids:
         storage.delete_prefix(video_prefix(video_id))
+    character_ids = list(session.scalars(select(Character.id).where(Character.user_id == user.id)))
+    for character_id in character_ids:
+        storage.delete_prefix(character_prefix(character_id))
+    keys = session.execute(delete(ApiKey).where(ApiKey.user_id == user.id)).rowcount
+    session.execute(delete(Video).where(Video.user_id == user.id))
+    session.execute(delete(Character).where(Character.user_id == user.id))
     file_ids = list(session.scalars(select(UserFile.id).where(UserFile.user_id == user.id)))
     for file_id in file_ids:
         storage.delete(storage_key(file_id))
@@ -179,7 +199,7 @@ def erase_user(session: Session, storage: Storage, user: User) -> Erasure:
     audit += session.execute(update(AuditEntry).where(AuditEntry.user_id == user.id).values(user_id=None)).rowcount
     session.execute(delete(User).where(User.id == user.id))
     return Erasure(videos=len(video_ids), keys=keys, ledger_rows_anonymised=ledger, audit_rows_anonymised=audit,
-                   actor=actor)
+                   actor=actor, characters=len(character_ids))
 
 
 @dataclass(frozen=True)

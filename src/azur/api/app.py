@@ -30,8 +30,8 @@ from azur.api.errors import install_error_handlers
 from azur.api.request_id import RequestId
 from azur.api.security_headers import SecurityHeaders
 from azur import studio
-from azur.api.routes import (batches, blends, files, health, me, metrics, models, storyboards, usage, verify,
-                              videos, webhooks)
+from azur.api.routes import (batches, blends, characters, files, health, me, metrics, models, storyboards, usage,
+                              verify, videos, webhooks)
 from azur.config import Settings, get_settings
 
 log = logging.getLogger("azur.api")
@@ -94,6 +94,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestId)  # outermost: every response gets its x-request-id, errors included
     app.include_router(health.router)
+    app.include_router(characters.router)  # before videos: /v1/videos/characters is not a video id
     app.include_router(metrics.router)
     app.include_router(videos.router)
     app.include_router(blends.router)

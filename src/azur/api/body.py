@@ -1,9 +1,9 @@
 """Reading a request body that may be JSON or multipart, as OpenAI's endpoints accept both.
 
 :func:`parse_body` returns the fields as a dict (multipart ``video[id]`` becomes ``{"video": {"id": ...}}``,
-files stay :class:`~starlette.datastructures.UploadFile`) validated into a ``*Body`` model; every problem is
-an :class:`~azur.api.errors.ApiError` (400). Bodies reach it already capped in size: the 413 is
-:mod:`azur.api.body_limit`'s.
+repeated ``character_ids[]`` a list, files stay :class:`~starlette.datastructures.UploadFile`) validated
+into a ``*Body`` model; every problem is an :class:`~azur.api.errors.ApiError` (400). Bodies reach it
+already capped in size: the 413 is :mod:`azur.api.body_limit`'s.
 JSON is read strictly (:func:`parse_json`): UTF-8 only, no duplicate keys, no NaN, bounded nesting and
 bounded numbers, so that a hostile body is a 400 and never an exception deeper down.
 :func:`body_openapi` documents both encodings, so ``/docs`` and schema-driven fuzzing see the real contract.
@@ -51,10 +51,18 @@ async def read_fields(request: Request, max_bytes: int) -> dict[str, Any]:
         seen: set[str] = set()
         lists: dict[str, list[Any]] = {}
         for key, value in form.multi_items():
+            if key.endswith("[]") and _BRACKETS.match(key[:-2]) is None:
+                # A list, as the official client sends one: character_ids[]=a, character_ids[]=b.
+                items = fields.setdefault(key[:-2], [])
+                if not isinstance(items, list) or key[:-2] in seen:
+                    raise bad_request(f"The parameter '{key[:-2]}' is given both as a list and a value.",
+                                      param=key[:-2], code="duplicate_parameter")
+                items.append(value)
+                continue
             if "[]" in key:  # a list, as the official client sends one (storyboard[][prompt]): kept in order
                 lists.setdefault(key, []).append(value)
                 continue
-            if key in seen:  # no other parameter is a list: a repeated one is a mistake or a trick
+            if key in seen or isinstance(fields.get(key), list):  # a value given twice: a mistake or a trick
                 raise bad_request(f"The parameter '{key}' is given more than once.", param=key,
                                   code="duplicate_parameter")
             seen.add(key)

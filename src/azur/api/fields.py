@@ -32,6 +32,7 @@ from azur.engine.request import (
 )
 
 MAX_NAME_CHARS = 128  # a model name or a style
+MAX_CHARACTER_IDS = 8  # more is refused as malformed; the engine takes one per clip (azur.characters)
 
 
 class OversizedNumber:
@@ -113,6 +114,17 @@ def _flag(value: Any) -> bool:
     raise _refuse(f"{_shown(value)}: expected true or false")
 
 
+def _character_ids(value: Any) -> list[str]:
+    # A multipart form sends one id as a plain field (or several as character_ids[], see azur.api.body).
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not 1 <= len(values) <= MAX_CHARACTER_IDS:
+        raise _refuse(f"{_shown(value)}: expected a list of 1 to {MAX_CHARACTER_IDS} character ids")
+    for item in values:
+        if not isinstance(item, str) or not 0 < len(item) <= MAX_NAME_CHARS:
+            raise _refuse(f"{_shown(item)}: expected a character id such as 'char_...'")
+    return values
+
+
 def _audio(value: Any) -> str | dict:
     # The shape only: what each part may hold is checked with the engine's rules (azur.sound.spec), where
     # the 400 can name the exact part (audio.music.mood).
@@ -151,6 +163,9 @@ Style = Annotated[str, PlainValidator(_name), WithJsonSchema(
 ModelName = Annotated[str, PlainValidator(_name), WithJsonSchema(
     {"type": "string", "maxLength": MAX_NAME_CHARS, "description": "A model this server runs, or sora-2."})]
 Flag = Annotated[bool, PlainValidator(_flag), WithJsonSchema({"type": "boolean"})]
+CharacterIds = Annotated[list[str], PlainValidator(_character_ids), WithJsonSchema(
+    {"type": "array", "items": {"type": "string"}, "maxItems": MAX_CHARACTER_IDS,
+     "description": "Azur (as vLLM-Omni): characters the clip shows, by id (char_...); one per clip."})]
 # A query parameter that is a count: at most 3 plain digits (``limit=1_0`` or ``limit=+5`` is refused).
 SmallCount = Annotated[int, PlainValidator(_digits(3)), WithJsonSchema({"type": "integer", "minimum": 0,
                                                                         "maximum": 100})]

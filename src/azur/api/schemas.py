@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from azur.api.fields import AudioOption, Flag, ModelName, Prompt, Seconds, Seed, Size, Style
+from azur.api.fields import AudioOption, CharacterIds, Flag, ModelName, Prompt, Seconds, Seed, Size, Style
 
 VideoStatusText = Literal["queued", "in_progress", "completed", "failed"]
 
@@ -159,6 +159,7 @@ class VideoCreateBody(AzurOptions):
     storyboard: Any = Field(None, description="Azur: shots made into one video, each {prompt, seconds, transition "
                             "(cut, crossfade, continue), image (data URL), character}; seconds is their total.")
     loop: Flag = Field(False, description="Azur: make the video loop (its last frame flows into its first).")
+    character_ids: CharacterIds | None = None
 
 
 class VideoRemixBody(AzurOptions):
@@ -206,3 +207,45 @@ class StoryboardDraft(BaseModel):
     language: Literal["en", "fr"]
     source: Literal["rules", "chat"] = Field(description="Azur's rules, or the operator's chat model.")
     notes: list[str]
+
+
+# ---- characters (azur.api.routes.characters) -----------------------------------------------------------
+
+class CharacterLook(BaseModel):
+    """Azur: what the embedded model draws for the character, measured from its reference picture."""
+
+    object_color: str
+    shape: str
+    size: float = Field(description="The object's reach from its centre, in short sides of the frame.")
+
+
+class CharacterPublic(BaseModel):
+    """A character (``openai.types.VideoCreateCharacterResponse`` / ``VideoGetCharacterResponse``)."""
+
+    id: str
+    object: Literal["character"] = "character"
+    name: str
+    created_at: int
+    look: CharacterLook | None = None
+
+
+class CharacterList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[CharacterPublic]
+    first_id: str | None = None
+    last_id: str | None = None
+    has_more: bool
+
+
+class CharacterDeleted(BaseModel):
+    id: str
+    object: Literal["character.deleted"] = "character.deleted"
+    deleted: bool
+
+
+class CharacterCreateBody(_Body):
+    name: str = Field(description="Display name; a prompt that writes it (or @name) shows the character.")
+    video: Any = Field(None, description="A video file (its first frame is used) or an image file.")
+    image: Any = Field(None, description="Azur: an image file, instead of video.")
+    likeness_consent: Flag = Field(False, description="Azur: the user has the consent of every real person "
+                                   "shown (recorded in the audit log).")

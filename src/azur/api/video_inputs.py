@@ -13,14 +13,16 @@ import base64
 import binascii
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from azur.api.body import upload_bytes
-from azur.api.errors import bad_request, not_ready, too_large
+from azur.api.errors import bad_request, not_found, not_ready, too_large
 from azur.config import Settings
 from azur.db.models import User, Video, VideoKind, VideoStatus
 from azur.engine.backend import check_model_choices
@@ -117,22 +119,34 @@ def validate_options(settings: Settings, *, prompt: Any, model: str | None = Non
     return Options(request=request, first_frame=first_frame)
 
 
-def reference_image(settings: Settings, value: Any) -> np.ndarray | None:
-    """The ``input_reference`` of a create call as an RGB frame: an uploaded image file, or
-    ``{"image_url": "data:image/...;base64,..."}``. ``file_id`` and web URLs are refused with a 400."""
+def reference_image(settings: Settings, value: Any, *,
+                    read_file: Callable[[str], bytes] | None = None) -> np.ndarray | None:
+    """The ``input_reference`` of a create call as an RGB frame, in every form of OpenAI's spec: an uploaded
+    image file, ``{"image_url": "data:image/...;base64,..."}``, ``{"image_url": "https://..."}`` fetched by
+    the server when the operator allows it (``outbound.fetch_image_urls``, through the guard of
+    :mod:`azur.outbound`), or ``{"file_id": "file-..."}``, a file the caller uploaded to ``/v1/files``, read
+    by ``read_file`` (:func:`user_file_reader`; without it a file id is refused). What the bytes are is
+    read from the bytes themselves, never from a file name or a Content-Type header."""
     from azur.media.images import UnreadableImage, load_image
 
     if value is None or value == "":
         return None
     data = upload_bytes(value)
     if data is None and isinstance(value, dict):
-        if value.get("file_id"):
-            raise bad_request("input_reference.file_id is not supported by Azur: upload the image itself.",
+        given = sorted(key for key in ("file_id", "image_url") if value.get(key))
+        if len(given) != 1 or set(value) - {"file_id", "image_url"}:
+            raise bad_request("input_reference must have exactly one of image_url and file_id.",
                               param="input_reference")
-        data = _data_url_bytes(value.get("image_url"))
+        if given == ["file_id"]:
+            if read_file is None or not isinstance(value["file_id"], str):
+                raise bad_request("input_reference.file_id must name a file uploaded to /v1/files.",
+                                  param="input_reference")
+            data = read_file(value["file_id"])
+        else:
+            data = _image_url_bytes(settings, value["image_url"])
     if data is None:
-        raise bad_request("input_reference must be an image file (multipart) or {\"image_url\": \"data:...\"}.",
-                          param="input_reference")
+        raise bad_request("input_reference must be an image file (multipart), {\"image_url\": \"...\"} or "
+                          "{\"file_id\": \"file-...\"}.", param="input_reference")
     if len(data) > settings.server.max_upload_bytes:
         raise too_large(f"input_reference is {len(data)} bytes; the limit is {settings.server.max_upload_bytes}.",
                         param="input_reference")
@@ -142,13 +156,58 @@ def reference_image(settings: Settings, value: Any) -> np.ndarray | None:
         raise bad_request(str(exc), param="input_reference", code="invalid_image") from None
 
 
-def _data_url_bytes(url: Any) -> bytes:
-    if not isinstance(url, str) or not url.startswith("data:") or "," not in url:
-        raise bad_request("input_reference.image_url must be a base64 data URL (data:image/png;base64,...); "
-                          "Azur does not fetch web URLs.", param="input_reference")
-    header, payload = url.split(",", 1)
-    if not header.endswith(";base64"):
-        raise bad_request("input_reference.image_url must be base64-encoded.", param="input_reference")
+# A reference image uploaded to /v1/files carries one of these purposes (OpenAI's for images a model reads).
+REFERENCE_FILE_PURPOSES = ("vision", "user_data")
+
+
+def user_file_reader(session: Session, storage: Storage, user_id: int) -> Callable[[str], bytes]:
+    """``read_file`` for :func:`reference_image`: the bytes of the caller's own file of purpose ``vision`` or
+    ``user_data``; another user's file answers 404 like an unknown one, another purpose 400."""
+    from azur.files import FileNotFound, UnusableFile, read_user_file
+
+    def read(file_id: str) -> bytes:
+        try:
+            return read_user_file(session, storage, user_id, file_id, purposes=REFERENCE_FILE_PURPOSES)[1]
+        except FileNotFound as exc:
+            raise not_found(exc.message, param="input_reference") from None
+        except UnusableFile as exc:
+            raise bad_request(exc.message, param="input_reference", code="invalid_file") from None
+
+    return read
+
+
+def _image_url_bytes(settings: Settings, url: Any) -> bytes:
+    if not isinstance(url, str):
+        raise bad_request("input_reference.image_url must be a string.", param="input_reference")
+    if url.startswith("data:"):
+        return _data_url_bytes(url)
+    if not settings.outbound.fetch_image_urls:
+        raise bad_request("This server does not fetch web URLs: send input_reference.image_url as a base64 data "
+                          "URL (data:image/png;base64,...) or upload the image.", param="input_reference",
+                          code="image_url_not_fetched")
+    from azur import outbound
+
+    limit = min(settings.server.max_upload_bytes, settings.outbound.max_bytes)
+    try:
+        response, body = outbound.request("GET", url, settings.outbound, max_bytes=limit,
+                                          headers={"Accept": "image/*"})
+    except outbound.BlockedURL as exc:
+        raise bad_request(f"input_reference.image_url is not allowed: {exc}.", param="input_reference",
+                          code="url_not_allowed") from None
+    except outbound.FetchFailed as exc:
+        raise bad_request(f"input_reference.image_url could not be fetched: {exc}.", param="input_reference",
+                          code="image_url_unreachable") from None
+    if response.status_code != 200:
+        raise bad_request(f"input_reference.image_url answered HTTP {response.status_code}.",
+                          param="input_reference", code="image_url_unreachable")
+    return body
+
+
+def _data_url_bytes(url: str) -> bytes:
+    header, _, payload = url.partition(",")
+    if not header.endswith(";base64") or not payload:
+        raise bad_request("input_reference.image_url must be a base64 data URL (data:image/png;base64,...).",
+                          param="input_reference")
     try:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):

@@ -1,4 +1,4 @@
-"""The database tables: users, their API keys, and videos (each video row is also its job).
+"""The database tables: users, their API keys, videos (each video row is also its job) and characters.
 
 A video and the job that makes it share one row: the API reads what the worker writes (status, progress,
 error) without a join, and a job is committed in the same transaction that accepts the request. The job
@@ -130,6 +130,29 @@ class Video(Base):
     @property
     def size_text(self) -> str:
         return f"{self.width}x{self.height}"
+
+
+class Character(Base):
+    """A character (OpenAI's "cameo"): a saved appearance a user reuses across clips (see azur.characters).
+    ``reference_key`` is the stored picture it was made from (an image, or a video's frame)."""
+
+    __tablename__ = "characters"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "char_" + uuid4 hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))  # unique per user: a prompt may name it
+    created_at: Mapped[float] = mapped_column(Double)
+    # The look, in the embedded model's words (azur.embedded.world): colour, shape, and the object's reach
+    # from its centre in short sides of the picture.
+    object_color: Mapped[str] = mapped_column(String(20))
+    shape: Mapped[str] = mapped_column(String(20))
+    size: Mapped[float] = mapped_column(Double)
+    reference_key: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(10))  # "image" or "video": what was uploaded
+    likeness_consent: Mapped[bool] = mapped_column(Boolean, default=False)  # vouched for a real person shown
+
+    __table_args__ = (Index("ux_characters_user_name", "user_id", "name", unique=True),
+                      Index("ix_characters_user_created", "user_id", "created_at", "id"))
 
 
 class LedgerKind(str, enum.Enum):

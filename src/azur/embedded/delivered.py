@@ -220,3 +220,46 @@ def _judge_shape(mask: np.ndarray) -> str:
         if iou > best_iou:
             best, best_iou = shape, iou
     return best
+
+
+@dataclass(frozen=True)
+class PictureVerdict:
+    """What one still picture shows, in the world's words: its main object's colour and shape, the
+    background's colour, and ``reach``: how far the object extends from its centre, in short sides."""
+
+    object_color: str
+    background_color: str
+    shape: str
+    reach: float
+
+
+def judge_picture(image: np.ndarray) -> PictureVerdict:
+    """Judge one RGB uint8 picture (a character's reference) the way :func:`judge_delivered` judges a
+    clip's frames: background = commonest palette colour, object = its biggest piece of pixels far from it.
+    Raises ValueError when the picture is not RGB or shows no object apart from its background."""
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 2:
+        raise ValueError(f"expected an RGB picture of shape (H, W, 3), got {image.shape}")
+    if image.dtype != np.uint8:
+        image = (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
+    picture = _shrink(image).astype(np.float32) / 255.0
+    short = min(picture.shape[:2])
+    index, distance = _nearest(picture)
+    bg = int(np.bincount(index.ravel(), minlength=len(COLORS)).argmax())
+    drawn_bg = np.median(picture[index == bg], axis=0)
+    mask = ((picture - drawn_bg) ** 2).sum(-1) > _object_distance(bg) ** 2
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    sizes = stats[1:, cv2.CC_STAT_AREA]
+    if count < 2 or sizes.max() <= SPECK_PIXELS:
+        raise ValueError("the picture shows no object apart from its background")
+    main = int(sizes.argmax()) + 1
+    piece = labels == main
+    pure = piece & (distance < PURE_DISTANCE) & (index != bg)
+    if pure.any():
+        obj = int(np.bincount(index[pure], minlength=len(COLORS)).argmax())
+    else:
+        obj = int(_nearest(picture[piece].mean(0))[0])
+    ys, xs = np.nonzero(piece)
+    cx, cy = centroids[main]
+    reach = (float(np.hypot(xs - cx, ys - cy).max()) + 0.5) / short  # + half a pixel: to its outer edge
+    return PictureVerdict(COLORS[obj], COLORS[bg], _judge_shape(piece), reach)

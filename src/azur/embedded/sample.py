@@ -19,10 +19,11 @@ backgrounds). Other words are ignored; `unknown_words` lists them so the caller 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from PIL import Image
@@ -32,6 +33,9 @@ from azur.embedded import text as text_module
 from azur.embedded.train_config import TrainConfig
 from azur.embedded.text import FEATURE_SLICES, tokenize
 from azur.embedded.world import ATTRIBUTES, PALETTE
+
+if TYPE_CHECKING:
+    from azur.engine.request import Look  # any object with object_color, shape and size will do
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 # Frames are drawn at this many pixels on their short side, then upscaled (engine/upscale.py).
@@ -83,13 +87,13 @@ class TinyVideoModel:
         """Words of the prompt (lowercased, accents removed) that neither the model nor the stage knows."""
         return text_module.unknown_words(prompt, self.vocabulary | stage.STAGE_WORDS)
 
-    def understood(self, prompt: str) -> dict[str, str]:
+    def understood(self, prompt: str, look: Look | None = None) -> dict[str, str]:
         """What the model reads in the prompt: object colour, background colour, shape, motion (with the
-        background it picks when the prompt names none, see `_text_features`)."""
-        features = self._text_features(prompt)
+        background it picks when the prompt names none, and a character's look, see `_text_features`)."""
+        features = self._text_features(prompt, look)
         return {name: values[int(features[0, FEATURE_SLICES[name]].argmax())] for name, values in ATTRIBUTES.items()}
 
-    def _text_features(self, prompt: str) -> np.ndarray:
+    def _text_features(self, prompt: str, look: Look | None = None) -> np.ndarray:
         """The prior's conditioning: the attribute probabilities the text encoder reads in the prompt.
 
         Training captions always name a background, so for a prompt that names none ("une étoile jaune qui
@@ -97,8 +101,19 @@ class TinyVideoModel:
         has: the prior then drew a yellow background with a green star. Such a reading is taken as "no
         background named" and the background becomes the palette colour farthest from the object's (white
         behind red, black behind white), a contrasting default like a person would pick.
+
+        look: a character's appearance; its colour and shape replace what the words say (certain, one-hot:
+        what the encoder gives for a caption that names them plainly), so the same character comes out the
+        same in every clip. A background the prompt names in the character's own colour is then replaced
+        like a missing one.
         """
         features = self.text_encoder.features(tokenize([prompt]))
+        if look is not None:
+            features = features.copy()
+            for name, value in (("object_color", look.object_color), ("shape", look.shape)):
+                part = FEATURE_SLICES[name]
+                features[0, part] = 0.0
+                features[0, part.start + ATTRIBUTES[name].index(value)] = 1.0
         background = FEATURE_SLICES["background_color"]
         obj = int(features[0, FEATURE_SLICES["object_color"]].argmax())
         if obj == int(features[0, background].argmax()):
@@ -189,7 +204,7 @@ class TinyVideoModel:
     def generate(
         self, prompt: str, *, seconds: float, fps: int, seed: int,
         first_frame: np.ndarray | None = None, progress: Callable[[float], None] | None = None,
-        size: tuple[int, int] | None = None,
+        size: tuple[int, int] | None = None, look: Look | None = None,
     ) -> np.ndarray:
         """Frames for the prompt, float32 in [0, 1]: (round(seconds*fps), h, w, 3).
 
@@ -197,16 +212,17 @@ class TinyVideoModel:
         DRAW_SHORT_SIDE pixels on its short side with the same aspect (see `stage.low_resolution`). Without
         it, the model's own square canvas (R x R, wrapping), as the training judge sees it.
         seed: same seed, same frames. first_frame: H x W x 3 uint8 (or float in [0, 1]) of any size; the
-        clip starts from it. progress: called with fractions 0..1.
+        clip starts from it. progress: called with fractions 0..1. look: a character's colour, shape and size
+        (in short sides of the frame, on the stage), kept whatever the prompt says.
         Raises ValueError for a non-positive length or fps, or a malformed first_frame.
         """
         return self.generate_scene(prompt, seconds=seconds, fps=fps, seed=seed, first_frame=first_frame,
-                                   progress=progress, size=size)[0]
+                                   progress=progress, size=size, look=look)[0]
 
     def generate_scene(
         self, prompt: str, *, seconds: float, fps: int, seed: int,
         first_frame: np.ndarray | None = None, progress: Callable[[float], None] | None = None,
-        size: tuple[int, int] | None = None,
+        size: tuple[int, int] | None = None, look: Look | None = None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """:meth:`generate`'s frames, and where the object is in each: (N, 3) of its centre's x and y as
         fractions of the frame's width and height (y from the top) and its radius as a fraction of the
@@ -217,17 +233,18 @@ class TinyVideoModel:
         total = round(seconds * fps)
         if total < 1:
             raise ValueError(f"seconds*fps must give at least one frame, got {seconds}*{fps}")
-        windows = self._windows(prompt, total, fps, seed, first_frame, progress, 0.8 if size else 1.0)
+        windows = self._windows(prompt, total, fps, seed, first_frame, progress, 0.8 if size else 1.0, look)
         if size is None:
             return self._paint_canvas(windows, total), None
         motion = self.understood(prompt)["motion"]
-        return self._paint_stage(windows, total, size, stage.Direction.read(prompt), motion, progress)
+        return self._paint_stage(windows, total, size, stage.Direction.read(prompt), motion, progress,
+                                 character_reach=look.size if look is not None else None)
 
-    def _windows(self, prompt, total, fps, seed, first_frame, progress, share) -> list[dict]:
+    def _windows(self, prompt, total, fps, seed, first_frame, progress, share, look=None) -> list[dict]:
         """Sample the chain of window latents; each entry: z, the output frames it covers, their local times
         and fade weights."""
         rng = np.random.default_rng(int(seed))
-        text = self._text_features(prompt)
+        text = self._text_features(prompt, look)
         frame = self._prepare_frame(first_frame) if first_frame is not None else None
 
         # 1. Windows overlap: window k spans global time [k*stride, k*stride + 1] (in window lengths) and is
@@ -305,10 +322,12 @@ class TinyVideoModel:
 
     def _paint_stage(
         self, windows: list[dict], total: int, size: tuple[int, int], direction: stage.Direction, motion: str,
-        progress: Callable[[float], None] | None,
+        progress: Callable[[float], None] | None, character_reach: float | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Compose the object's path on the whole output frame and paint it once per frame (see stage.py).
-        Returns the frames and the object's path as :meth:`generate_scene` describes it."""
+        Returns the frames and the object's path as :meth:`generate_scene` describes it. character_reach:
+        the object's reach from its centre on the first frame, in short sides (a character's size), instead of
+        the size the model drew and the prompt's size words."""
         stride = 1.0 - self.overlap
         # 1. One continuous path: each window's centres shifted by whole canvas widths to continue the last.
         path = np.zeros((total, 3), dtype=np.float64)
@@ -329,6 +348,8 @@ class TinyVideoModel:
             radius[w["index"]] = np.maximum(radius[w["index"]], self._extent(w))
             weight[w["index"]] += fade
         path /= weight[:, None]
+        if character_reach is not None:
+            direction = dataclasses.replace(direction, size=character_reach / float(radius[0]))
         # 2. The path on the stage, then each window's look painted at the shared position and blended.
         low = stage.low_resolution(size, DRAW_SHORT_SIDE)
         short = min(low)

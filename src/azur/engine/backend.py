@@ -76,6 +76,8 @@ class ModelInfo:
     presets: dict = field(default_factory=dict)  # quality → {steps, guidance, shift, scheduler}
     loras: list = field(default_factory=list)  # adapters a request may name: [{name, scale}]
     native: dict = field(default_factory=dict)  # {fps, max_frames, area}: one window at the native size
+    # Draws a character's look (colour, shape, size) itself; other models are given its reference frame.
+    draws_looks: bool = False
 
 
 class Backend(Protocol):
@@ -151,6 +153,14 @@ def model_infos() -> list[ModelInfo]:
             infos.append(ModelInfo(name=name, family="custom", description="", max_seconds=0,
                                    supports_first_frame=False))
     return infos
+
+
+def model_info(name: str) -> ModelInfo:
+    """What the model called ``name`` is, without loading it. Raises :class:`UnknownModel`."""
+    for info in model_infos():
+        if info.name == name:
+            return info
+    raise UnknownModel(name, backend_names())
 
 
 def get_backend(name: str) -> Backend:

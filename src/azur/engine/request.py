@@ -61,6 +61,18 @@ def resolution_of(size: tuple[int, int]) -> int:
 
 
 @dataclass(frozen=True)
+class Look:
+    """A character's appearance in the words of the embedded model's world (``azur.embedded.world``):
+    object colour, shape, and size as the object's reach from its centre in short sides of the frame.
+    A backend that draws looks (``ModelInfo.draws_looks``) keeps them whatever the prompt's words say."""
+
+    name: str  # the character's name, a word of the prompt that is not the model's vocabulary
+    object_color: str
+    shape: str
+    size: float
+
+
+@dataclass(frozen=True)
 class VideoRequest:
     """One video to make. Sizes are (width, height) in pixels; ``seconds`` may be fractional."""
 
@@ -77,6 +89,8 @@ class VideoRequest:
     # and the sampling preset; the model checks both (azur.engine.loras, azur.engine.presets).
     loras: tuple[tuple[str, float | None], ...] = ()
     quality: str | None = None
+    # A character the clip shows (azur.characters.apply): drawn with this look by backends that can.
+    look: Look | None = None
 
     @property
     def width(self) -> int:

@@ -56,7 +56,11 @@ def clip_source_for(video: Video, request: VideoRequest, storage: Storage, setti
                 return None
             return load_image(storage.read_bytes(prefix + image_file(index)), settings.media)
 
-        return storyboard_clip(shots, request, image_of, crossfade_seconds=settings.storyboard.crossfade_seconds)
+        from azur.characters import look_from_option
+
+        looks = {int(i): look_from_option(kept) for i, kept in (options.get("shot_characters") or {}).items()}
+        return storyboard_clip(shots, request, image_of, crossfade_seconds=settings.storyboard.crossfade_seconds,
+                               looks=looks)
     if options.get("loop"):
         from azur.engine.compose import looping_clip
 

@@ -154,6 +154,7 @@ class Worker:
 
     def _make(self, video: Video, job: ClaimedJob,
               lost: threading.Event) -> tuple[dict[str, str], list[str], dict, dict[str, float]]:
+        from azur import characters
         from azur.engine.request import make_request
         from azur.jobs.compositions import clip_source_for, generated_seconds
         from azur.media.images import load_image
@@ -174,6 +175,7 @@ class Worker:
             loras=(video.options or {}).get("loras"),
             quality=(video.options or {}).get("quality"),
         )
+        request = characters.restore(request, video.options)  # the look it was accepted with
         # A storyboard, a loop, a blend or a stitched extension makes its frames its own way (None: the model's).
         clip_source = clip_source_for(video, request, self.storage, self.settings)
         report = self._progress_reporter(job, lost)

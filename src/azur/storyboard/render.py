@@ -18,7 +18,7 @@ from itertools import islice
 import numpy as np
 
 from azur.engine.backend import Clip, ProgressFn, get_backend
-from azur.engine.request import MAX_SEED, VideoRequest
+from azur.engine.request import MAX_SEED, Look, VideoRequest
 from azur.media.encode import Chapter
 from azur.media.transitions import crossfade
 from azur.storyboard.shots import Shot, frames_of
@@ -35,15 +35,16 @@ class ShotFailed(RuntimeError):
 
 
 def shot_request(base: VideoRequest, shot: Shot, index: int, *, first_frame: np.ndarray | None,
-                 frames: int) -> VideoRequest:
+                 frames: int, look: Look | None = None) -> VideoRequest:
     """The request shot ``index`` is rendered from: the storyboard's model, size, style and fps, the shot's
     own prompt, ``frames`` frames, and a seed of its own (the storyboard's seed plus the shot's index, so
     that a remix of one shot leaves the others as they were).
 
-    Every shot becomes a request here and only here: this is where a shot's ``character`` is to be applied
-    (its appearance, its reference frame) once characters are resolved."""
+    Every shot becomes a request here and only here. ``look``: the shot's character as the embedded model
+    draws it (resolved when the storyboard was accepted; an image-conditioned model got the character's
+    reference picture as the shot's image instead)."""
     return base.with_changes(prompt=shot.prompt, seconds=frames / base.fps, seed=(base.seed + index) % (MAX_SEED + 1),
-                             first_frame=first_frame)
+                             first_frame=first_frame, look=look if look is not None else base.look)
 
 
 def chapters_of(shots: list[Shot], fps: int) -> list[Chapter]:
@@ -58,26 +59,28 @@ def chapters_of(shots: list[Shot], fps: int) -> list[Chapter]:
 
 
 def storyboard_clip(shots: list[Shot], base: VideoRequest, image_of: Callable[[int], np.ndarray | None], *,
-                    crossfade_seconds: float):  # noqa: ANN201 - a pipeline ClipSource
+                    crossfade_seconds: float, looks: dict[int, Look] | None = None):  # noqa: ANN201 - a ClipSource
     """A :data:`azur.pipeline.ClipSource` making the storyboard ``shots`` at ``base``'s size, model and seed.
 
     ``image_of(index)``: shot ``index``'s first-frame image or None, read when the shot starts. The
     returned source raises :class:`ShotFailed` naming the shot that could not be made (its image, its
-    model); exceptions raised by the caller's progress callback pass unchanged."""
+    model); exceptions raised by the caller's progress callback pass unchanged. ``looks``: the characters
+    of shots that show one, by shot index."""
 
     def source(progress: ProgressFn) -> Clip:
         fps = base.fps
         lengths = [frames_of(s, fps) for s in shots]
         total = sum(lengths)
         notes: list[str] = []
-        frames = _frames(shots, base, image_of, lengths, round(crossfade_seconds * fps), progress, notes)
+        frames = _frames(shots, base, image_of, lengths, round(crossfade_seconds * fps), progress, notes, looks or {})
         return Clip(frames=frames, frame_count=total, fps=fps, notes=notes, chapters=chapters_of(shots, fps))
 
     return source
 
 
 def _frames(shots: list[Shot], base: VideoRequest, image_of: Callable[[int], np.ndarray | None], lengths: list[int],
-            crossfade_frames: int, progress: ProgressFn, notes: list[str]) -> Iterator[np.ndarray]:
+            crossfade_frames: int, progress: ProgressFn, notes: list[str],
+            looks: dict[int, Look]) -> Iterator[np.ndarray]:
     backend = get_backend(base.model)
     total = sum(lengths)
     done = 0
@@ -99,7 +102,7 @@ def _frames(shots: list[Shot], base: VideoRequest, image_of: Callable[[int], np.
 
         try:
             first = last_shown if shot.transition == "continue" else image_of(index)
-            request = shot_request(base, shot, index, first_frame=first, frames=length + extra)
+            request = shot_request(base, shot, index, first_frame=first, frames=length + extra, look=looks.get(index))
             clip = backend.generate(request, shot_progress)
             notes.extend(n for n in clip.notes if n not in notes)
             produced = _take(clip.frames, length + extra)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 import numpy as np
@@ -21,11 +21,12 @@ from azur.api import audio_option
 from azur.api import video_inputs as inputs
 from azur.api.body import body_dependency, body_openapi
 from azur.api.deps import ServicesDep, SessionDep, get_current_user
-from azur.api.errors import bad_request, too_large
+from azur.api.errors import bad_request, not_found, too_large
 from azur.api.routes import videos
 from azur.api.schemas import StoryboardDraft, StoryboardDraftBody, VideoCreateBody, VideoRemixBody
 from azur.db.models import User, Video, VideoKind
-from azur.engine.request import InvalidRequest
+from azur import characters
+from azur.engine.request import InvalidRequest, VideoRequest
 from azur.storyboard.shots import from_stored, image_file, parse_storyboard, stored, total_seconds
 
 
@@ -72,10 +73,17 @@ def create(services: ServicesDep, session: SessionDep, user: User, body: VideoCr
     size = body.size if body.size is not None else inputs.default_size(settings, user)
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=total, size=size,
                                       seed=body.seed, style=body.style)
+    casts = _shot_characters(services, session, user, shots, options.request)
+    for index, reference in casts.references.items():
+        if index not in images:  # an image-conditioned model starts the shot from the character's picture
+            images[index] = reference
+            shots[index] = replace(shots[index], has_image=True)
     # One soundtrack under all the shots: the music runs on across cuts (azur.sound.mix).
     sound = audio_option.resolve(settings, user, body.audio, options.request)
     video = inputs.new_video(user.id, options)
     video.options = {"storyboard": stored(shots)}
+    if casts.kept:
+        video.options["shot_characters"] = casts.kept
     audio_option.attach(video, sound)
     return videos._accept(services, session, user, video, options, likeness_consent=body.likeness_consent,
                           more_prompts=tuple(shot.prompt for shot in shots), more_uploads=tuple(images.values()),
@@ -103,9 +111,51 @@ def remix(services: ServicesDep, session: SessionDep, user: User, source: Video,
     sound = audio_option.resolve(settings, user, body.audio, options.request, inherited=audio_option.of_source(source))
     video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
     video.options = {"storyboard": stored(shots)}
+    if (source.options or {}).get("shot_characters"):  # each shot shows the character it showed
+        video.options["shot_characters"] = source.options["shot_characters"]
     audio_option.attach(video, sound)
     return videos._accept(services, session, user, video, options, more_prompts=(body.prompt,),
                           more_files=input_files(services.storage, source), before_commit=before_commit)
+
+
+@dataclass
+class _ShotCharacters:
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)  # videos.options["shot_characters"], by shot
+    references: dict[int, np.ndarray] = field(default_factory=dict)  # first frames for image-conditioned models
+
+
+def _shot_characters(services: ServicesDep, session: SessionDep, user: User, shots: list, base: VideoRequest
+                     ) -> _ShotCharacters:
+    """The character each shot shows: its ``character`` (an id, or a name), else one its prompt names.
+    An unknown one answers 404; a model that can show no character, 400 (as for a single video)."""
+    found = _ShotCharacters()
+    castings: dict[str, characters.Casting] = {}
+    for index, shot in enumerate(shots):
+        ref = (shot.character or "").strip()
+        try:
+            if ref.startswith("char_"):
+                character = characters.find(session, user.id, ref)
+            elif ref:
+                named = [c for c in characters.named_in(session, user.id, ref) if c.name.lower() == ref.lstrip("@").lower()]
+                if not named:
+                    raise not_found(f"storyboard[{index}].character: you have no character named '{ref[:64]}'.",
+                                    param=f"storyboard[{index}].character")
+                character = named[0]
+            else:
+                character = characters.choose(session, user.id, None, shot.prompt)
+            if character is None:
+                continue
+            casting = castings.get(character.id) or characters.cast(character, services.storage, services.settings.media)
+            castings[character.id] = casting
+            shown = characters.apply(base.with_changes(prompt=shot.prompt, first_frame=None), casting)
+        except characters.CharacterNotFound as exc:
+            raise not_found(f"storyboard[{index}].character: {exc}", param=f"storyboard[{index}].character") from None
+        except InvalidRequest as exc:
+            raise bad_request(f"storyboard[{index}]: {exc.message}", param=f"storyboard[{index}].character") from None
+        found.kept[str(index)] = characters.as_option(casting)
+        if shown.first_frame is not None:
+            found.references[index] = shown.first_frame
+    return found
 
 
 def _shot_index(value: Any, count: int) -> int:

@@ -32,6 +32,7 @@ from azur.api.errors import (
     storage_failed,
 )
 from azur.api.fields import SmallCount
+from azur.api.routes.characters import with_character
 from azur.api.schemas import (
     ErrorBody,
     VideoCreateBody,
@@ -177,7 +178,8 @@ def _remove_files_of(services: ServicesDep, video_id: str) -> None:
 def create_video(body: CreateBody, response: Response, services: ServicesDep, session: SessionDep,
                  user: CurrentUser) -> VideoPublic:
     """Create a video from a prompt, optionally starting from an image (``input_reference``), or from a
-    storyboard of shots (``storyboard``, Azur), optionally looping (``loop``, Azur)."""
+    storyboard of shots (``storyboard``, Azur), optionally looping (``loop``, Azur), optionally showing a
+    character (``character_ids``, or its name in the prompt: see azur.characters)."""
     return answer(accept_create(services, session, user, body), response, services)
 
 
@@ -190,17 +192,21 @@ def accept_create(services: ServicesDep, session: SessionDep, user: User, body: 
 
         return storyboards.create(services, session, user, body, before_commit=before_commit)
     settings = services.settings
-    first_frame = inputs.reference_image(settings, body.input_reference)
+    first_frame = inputs.reference_image(settings, body.input_reference,
+                                         read_file=inputs.user_file_reader(session, services.storage, user.id))
     size = body.size if body.size is not None else inputs.default_size(settings, user)
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
                                       size=size, seed=body.seed, style=body.style, first_frame=first_frame,
                                       loras=body.loras if body.lora is None else [body.lora, *(body.loras or [])],
                                       quality=body.quality)
+    options, character = with_character(services, session, user, options, body.character_ids)
     sound = audio_option.resolve(settings, user, body.audio, options.request)
     video = inputs.new_video(user.id, options)
     if body.loop:
         video.options = {**(video.options or {}), "loop": True}
     audio_option.attach(video, sound)
+    if character is not None:
+        video.options = {**(video.options or {}), "character": character}
     return _accept(services, session, user, video, options, upload=first_frame,
                    likeness_consent=body.likeness_consent, before_commit=before_commit)
 
@@ -315,13 +321,6 @@ def edit_video(body: EditBody, response: Response, services: ServicesDep, sessio
     return answer(_accept(services, session, user, video, options, upload=upload), response, services)
 
 
-@router.post("/characters", include_in_schema=False)
-@router.get("/characters/{character_id}", include_in_schema=False)
-def characters() -> None:
-    """Sora's characters (cameos) have no counterpart in Azur's models."""
-    raise bad_request("Characters are not supported by Azur.", code="unsupported_feature")
-
-
 @router.get("/{video_id}")
 async def retrieve_video(video: OwnedVideo, response: Response, services: ServicesDep) -> VideoPublic:
     """A video's status and progress."""
@@ -411,6 +410,8 @@ def accept_remix(services: ServicesDep, session: SessionDep, user: User, source:
     video.options = {k: v for k, v in (source.options or {}).items() if k not in audio_option.OPTION_KEYS} or None
     video.seconds = source.seconds
     audio_option.attach(video, sound)
+    if (source.options or {}).get("character"):  # the same character, as the same options and seed
+        video.options = {**(video.options or {}), "character": source.options["character"]}
     return _accept(services, session, user, video, options, remix_of=source,
                    more_files=input_files(services.storage, source), before_commit=before_commit)
 

@@ -29,6 +29,7 @@ class EmbeddedBackend:
         licence={"id": "apache-2.0", "name": "Apache 2.0 (Azur's own weights)",
                  "url": "https://www.apache.org/licenses/LICENSE-2.0", "excludes_eu": False, "commercial": "yes",
                  "restrictions": []},
+        draws_looks=True,
     )
 
     def __init__(self) -> None:
@@ -47,6 +48,9 @@ class EmbeddedBackend:
             notes.append(f"The prompt has {len(read)} words; the model reads the first {MAX_WORDS} (up to "
                          f"'{read[MAX_WORDS - 1]}') and did not use the other {len(read) - MAX_WORDS}.")
         unknown = self.model.unknown_words(" ".join(read[:MAX_WORDS]))
+        if request.look is not None:  # the character's name says who, not what: its look says that
+            named = set(words(request.look.name))
+            unknown = [word for word in unknown if word not in named]
         if unknown:
             shown = ", ".join(unknown[:MAX_SHOWN_WORDS])
             more = f" and {len(unknown) - MAX_SHOWN_WORDS} more" if len(unknown) > MAX_SHOWN_WORDS else ""
@@ -62,6 +66,7 @@ class EmbeddedBackend:
             first_frame=request.first_frame,
             progress=lambda f: progress(f, "sampling"),
             size=request.size,  # composed on the whole asked frame, at its aspect (embedded/stage.py)
+            look=request.look,
         )
         frames = upscale(low, request.size, request.style)
         if request.first_frame is not None:

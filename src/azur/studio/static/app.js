@@ -1,5 +1,6 @@
 // Azur Studio: a page over the OpenAI-compatible /v1 API. No build step, no third-party code.
 import { LANGUAGES, pickLanguage, translate } from "/studio/i18n.js";
+import { clearCharacters, initCharacters, loadCharacters, pickedCharacter, renderCharacters } from "/studio/characters.js";
 import { createBatchPanel } from "/studio/batch.js";
 import { loadWebhooks, mountWebhooks, renderWebhooks } from "/studio/webhooks.js";
 import { initStoryboard, openStoryboard, renderStoryboard } from "/studio/storyboard.js";
@@ -80,6 +81,7 @@ function applyLanguage() {
   renderUsage();
   renderModel();
   renderStoryboard();
+  renderCharacters();
   for (const card of state.cards.values()) renderCard(card);
   batches.rerender();
 }
@@ -106,6 +108,7 @@ function signOut() {
   state.polling.clear();
   batches.clear();
   $("library").replaceChildren();
+  clearCharacters();
   $("webhooks").replaceChildren();
   $("webhook-secret").hidden = true;
   showPage("videos");
@@ -122,6 +125,7 @@ async function showWorkspace() {
   $("workspace").hidden = false;
   $("signout").hidden = false;
   await Promise.all([loadUsage(), loadModels()]);
+  await loadCharacters().catch(() => clearCharacters());
   state.lastId = null;
   $("library").replaceChildren();
   state.cards.clear();
@@ -268,6 +272,7 @@ async function submitCompose(event) {
   if (!$("model-field").hidden && $("model").value) form.append("model", $("model").value);
   if (!$("quality-field").hidden) form.append("quality", $("quality").value);
   if (!$("lora-field").hidden && $("lora").value) form.append("lora", $("lora").value);
+  if (pickedCharacter()) form.append("character_ids", pickedCharacter());
   const file = $("image").files[0];
   if (file) form.append("input_reference", file, file.name);
   if ($("consent").checked) form.append("likeness_consent", "true");
@@ -563,6 +568,7 @@ function init() {
   });
   $("signout").addEventListener("click", signOut);
   $("compose").addEventListener("submit", submitCompose);
+  initCharacters({ api, t, el, showError });
   batches.init();
   $("model").addEventListener("change", renderModel);
   $("more").addEventListener("click", () => loadMore().catch((err) => showError($("compose-error"), err.message)));
