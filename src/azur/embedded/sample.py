@@ -298,7 +298,7 @@ class TinyVideoModel:
         model's canvas (where it was trained) relative to the object's size. The outline alone missed a triangle's tips, which the per-pixel network draws beyond it,
         and a triangle placed to fit by its outline touched the frame's edge."""
         times = np.linspace(window["times"].min(), window["times"].max(), samples, dtype=np.float32)
-        look = self.decoder.appearance(window["z"], times[None])
+        look = self._locked(self.decoder.appearance(window["z"], times[None]), window.get("identity"))
         grid = infer.pixel_centres(self.resolution)
         _, alpha, _ = self.decoder.paint(look, grid, look["placement"], self.resolution, parts=True)
         offset = infer.wrapped(grid[None] - look["placement"][:, None, :2])
@@ -308,6 +308,31 @@ class TinyVideoModel:
         ratio = reach / np.exp(look["placement"][:, 2])
         ratio = float(ratio.max())
         return np.maximum(self.decoder.outline_radius(window["look"]), ratio * np.exp(window["look"]["placement"][:, 2]))
+
+    def _identity(self, z: np.ndarray, t: float) -> dict[str, np.ndarray]:
+        """What makes the object itself (colours, shape code, outline harmonics) in window ``z`` at time ``t``."""
+        look = self.decoder.appearance(z, np.array([[t]], np.float32))
+        return {name: look[name][0] for name in ("colours", "code", "outline") if name in look}
+
+    @staticmethod
+    def _locked(look: dict[str, np.ndarray], identity: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+        """``look`` with the first window's identity: only placement (where and how big) and the outline's
+        overall size term stay the window's own.
+
+        Why: each window is sampled from the last one's decoded frame, whose soft 32 px edge blurs corners, so
+        over the nine windows of a 20 s clip a square drifted to a circle (shape kept in 80-90% of clips) and
+        colours wandered. One object, one look: the later windows supply motion only."""
+        if identity is None:
+            return look
+        look = dict(look)
+        for name in ("colours", "code"):
+            if name in identity:
+                look[name] = np.broadcast_to(identity[name], look[name].shape).copy()
+        if "outline" in identity:
+            outline = look["outline"].copy()
+            outline[:, 1:] = identity["outline"][1:]
+            look["outline"] = outline
+        return look
 
     def _paint_canvas(self, windows: list[dict], total: int) -> np.ndarray:
         """The model's own square canvas, windows cross-faded (what the training-time judge reads)."""
@@ -334,8 +359,11 @@ class TinyVideoModel:
         radius = np.zeros(total, dtype=np.float64)
         weight = np.zeros(total, dtype=np.float64)
         previous_end = None
+        identity = None
         for w in windows:
-            w["look"] = self.decoder.appearance(w["z"], w["times"][None])
+            w["look"] = self._locked(self.decoder.appearance(w["z"], w["times"][None]), identity)
+            if identity is None:
+                identity = self._identity(w["z"], stride)
             end = self.decoder.appearance(w["z"], np.array([[stride]], np.float32))["placement"]
             if previous_end is not None:
                 shift = np.round(previous_end[:2] - w["look"]["placement"][0, :2])
@@ -343,6 +371,7 @@ class TinyVideoModel:
                 end[:, :2] += shift
             placement = w["look"]["placement"]
             previous_end = end[0]
+            w["identity"] = identity if w is not windows[0] else None
             fade = w["fade"].astype(np.float64)
             path[w["index"]] += fade[:, None] * placement
             radius[w["index"]] = np.maximum(radius[w["index"]], self._extent(w))
