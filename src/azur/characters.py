@@ -103,6 +103,14 @@ def look_of(frame: np.ndarray, name: str) -> Look:
                 size=round(min(MAX_SIZE, max(MIN_SIZE, verdict.reach)), 4))
 
 
+def casting_from_picture(data: bytes, name: str, limits: MediaLimits) -> Casting:
+    """A character with no account behind it (``azur generate --character FILE``): the look of the picture's
+    main object, the picture as its reference. Raises UnreadableImage / UnreadableVideo, or ValueError when
+    the picture shows no object."""
+    frame, _ = reference_frame(data, limits)
+    return Casting(id=name, name=name, look=look_of(frame, name), reference=frame)
+
+
 def new_character(user_id: int, name: str, look: Look, *, source: str, likeness_consent: bool) -> Character:
     """A character row (not yet added to a session); its reference goes to ``reference_key``."""
     character_id = new_character_id()

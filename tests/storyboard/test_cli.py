@@ -55,3 +55,65 @@ def test_loop_from_the_cli(tmp_path):
         frames = [f.to_ndarray(format="rgb24").astype(int) for f in container.decode(video=0)]
     inside = [np.abs(frames[i + 1] - frames[i]).mean() for i in range(len(frames) - 1)]
     assert len(frames) == 24 and np.abs(frames[0] - frames[-1]).mean() <= max(inside)
+
+
+def decoded(path) -> list[np.ndarray]:  # noqa: ANN001
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+def test_a_character_picture_and_a_storyboard_from_the_cli(tmp_path):
+    from azur.embedded.delivered import judge_delivered
+    from tests.api.test_characters import drawn
+
+    Image.fromarray(drawn("purple", "triangle", "white")).save(tmp_path / "pip.png")
+    shots = [{"prompt": "a blue circle moving right on a yellow background", "seconds": 2},
+             {"prompt": "a green square moving up on a black background", "seconds": 2}]
+    (tmp_path / "shots.json").write_text(json.dumps(shots))
+    out = tmp_path / "pip.mp4"
+    result = run(tmp_path, "generate", "Pip", "--storyboard", str(tmp_path / "shots.json"), "--character",
+                 str(tmp_path / "pip.png"), "--size", "854x480", "--seed", "2", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    frames = decoded(out)
+    for part, background in ((frames[:48], "yellow"), (frames[48:], "black")):
+        verdict = judge_delivered(part)
+        assert (verdict.object_color, verdict.shape, verdict.background_color) == ("purple", "triangle", background), \
+            verdict.labels()
+
+    empty = tmp_path / "empty.png"
+    Image.fromarray(np.full((64, 64, 3), 255, np.uint8)).save(empty)
+    result = run(tmp_path, "generate", "x", "--character", str(empty), "-o", str(tmp_path / "x.mp4"))
+    assert result.returncode == 2 and "empty.png" in result.stderr and "Traceback" not in result.stderr
+
+    # In a storyboard file, a shot's character is a picture beside it: only that shot shows it.
+    shots[1]["character"] = "pip.png"
+    (tmp_path / "shots.json").write_text(json.dumps(shots))
+    result = run(tmp_path, "generate", "Pip", "--storyboard", str(tmp_path / "shots.json"), "--size", "854x480",
+                 "--seed", "2", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    frames = decoded(out)
+    first, second = judge_delivered(frames[:48]), judge_delivered(frames[48:])
+    assert (first.object_color, first.shape) == ("blue", "circle"), first.labels()
+    assert (second.object_color, second.shape) == ("purple", "triangle"), second.labels()
+
+
+def test_blend_two_videos_from_the_cli(tmp_path):
+    ends = []
+    for name, prompt in (("a", "a red circle moving right on a blue background"),
+                         ("b", "a yellow star moving left on a black background")):
+        result = run(tmp_path, "generate", prompt, "-s", "1", "--size", "480x480", "--seed", "1",
+                     "-o", str(tmp_path / f"{name}.mp4"))
+        assert result.returncode == 0, result.stderr
+        ends.append(decoded(tmp_path / f"{name}.mp4"))
+    out = tmp_path / "blend.mp4"
+    result = run(tmp_path, "generate", "the circle becomes a star", "--blend", str(tmp_path / "a.mp4"),
+                 str(tmp_path / "b.mp4"), "-s", "2", "--size", "480x480", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    frames = [f.astype(int) for f in decoded(out)]
+    assert len(frames) == 48
+    # It starts on A's last frame and ends on B's first (up to the encoder and the watermark).
+    assert np.abs(frames[0] - ends[0][-1].astype(int)).mean() < 6
+    assert np.abs(frames[-1] - ends[1][0].astype(int)).mean() < 6
+    result = run(tmp_path, "generate", "x", "--blend", str(tmp_path / "a.mp4"), str(tmp_path / "nope.mp4"),
+                 "-o", str(tmp_path / "x.mp4"))
+    assert result.returncode == 2 and "nope.mp4" in result.stderr and "Traceback" not in result.stderr

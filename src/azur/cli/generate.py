@@ -35,6 +35,10 @@ def generate(
     storyboard: Path | None = typer.Option(None, "--storyboard", help="A JSON file of shots made into one video "
                                            "(the prompt is then its title; --seconds is ignored)."),
     loop: bool = typer.Option(False, "--loop", help="Make the video loop: its last frame flows into its first."),
+    character: Path | None = typer.Option(None, "--character", help="A picture (or video) of a character: every "
+                                          "shot shows its look (colour, shape, size), whatever the words say."),
+    blend: tuple[Path, Path] | None = typer.Option(None, "--blend", help="Two videos A B: a transition from A's "
+                                                   "last frame to B's first."),
 ) -> None:
     """Generate a video from a text prompt, or from a storyboard of shots."""
     from azur.config import get_settings
@@ -54,6 +58,10 @@ def generate(
         if loop or image is not None:
             raise UserError("--storyboard cannot be combined with --loop or --image (give a shot its own image).")
         seconds, clip_source = storyboard_source(storyboard, settings)
+    if blend is not None:
+        if storyboard is not None or loop or image is not None:
+            raise UserError("--blend cannot be combined with --storyboard, --loop or --image.")
+        first_frame, blend_target = _blend_ends(blend, settings)
     request = make_request(
         prompt,
         seconds=seconds,
@@ -76,8 +84,14 @@ def generate(
     from azur.engine.backend import check_model_choices
 
     check_model_choices(request)  # before loading anything
+    if character is not None:
+        request = _with_character(request, character, settings)
     if clip_source is not None:
         clip_source = clip_source(request)
+    elif blend is not None:
+        from azur.engine.compose import blend_clip
+
+        clip_source = blend_clip(request, first_frame, blend_target)
     elif loop:
         from azur.engine.compose import looping_clip
 
@@ -103,6 +117,31 @@ def generate(
     if result.visible_mark:
         marks.append("visible mark")
     console.print(f"provenance: {result.video_id} — {', '.join(marks)}", highlight=False)
+
+
+def _with_character(request, picture: Path, settings):  # noqa: ANN001, ANN202
+    """``request`` showing the character in ``picture`` (as the API's characters do, without an account)."""
+    from azur import characters
+    from azur.cli.storyboard import picture_casting
+    from azur.engine.request import InvalidRequest
+
+    try:
+        return characters.apply(request, picture_casting(picture, settings))
+    except InvalidRequest as exc:
+        raise UserError(exc.message) from None
+
+
+def _blend_ends(videos: tuple[Path, Path], settings):  # noqa: ANN001, ANN202
+    """A's last frame and B's first (RGB), for ``--blend A B``."""
+    from azur.media.limits import UnreadableVideo
+    from azur.media.read import first_frame, last_frame
+
+    try:
+        return last_frame(videos[0], settings.media), first_frame(videos[1], settings.media)
+    except OSError as exc:
+        raise UserError(f"cannot read {exc.filename}: {exc.strerror}") from None
+    except UnreadableVideo as exc:
+        raise UserError(f"--blend: {exc}") from None
 
 
 def sound_plan(settings, request, *, voiceover: str | None, language: str, voice: str, speed: float,  # noqa: ANN001

@@ -43,11 +43,40 @@ def storyboard_source(path: Path, settings: Any):  # noqa: ANN201
                              fps=settings.fps)
     images = {i: load_image(base64.b64decode(s.image.partition(",")[2]), settings.media)
               for i, s in enumerate(shots) if s.image}
+    # A shot's "character" is a picture file here (there are no accounts on the command line).
+    castings = {i: picture_casting(path.parent / s.character, settings) for i, s in enumerate(shots) if s.character}
 
     def clip_source(request):  # noqa: ANN001, ANN202
-        return storyboard_clip(shots, request, images.get, crossfade_seconds=settings.storyboard.crossfade_seconds)
+        from azur import characters
+        from azur.engine.request import InvalidRequest
+
+        looks = {}
+        for i, casting in castings.items():
+            try:
+                shown = characters.apply(request.with_changes(prompt=shots[i].prompt, first_frame=None), casting)
+            except InvalidRequest as exc:
+                raise UserError(f"shot {i + 1}: {exc.message}") from None
+            looks[i] = shown.look
+            if shown.first_frame is not None and i not in images:  # an image-conditioned model starts from it
+                images[i] = shown.first_frame
+        return storyboard_clip(shots, request, images.get, crossfade_seconds=settings.storyboard.crossfade_seconds,
+                               looks=looks)
 
     return total_seconds(shots, settings.fps), clip_source
+
+
+def picture_casting(picture: Path, settings: Any):  # noqa: ANN201
+    """The character in a picture file (``--character FILE``, a shot's ``"character": "pip.png"``); a one-line
+    UserError when it cannot be read or shows no object."""
+    from azur import characters
+    from azur.media.limits import UnreadableImage, UnreadableVideo
+
+    try:
+        return characters.casting_from_picture(picture.read_bytes(), picture.stem, settings.media)
+    except OSError as exc:
+        raise UserError(f"Cannot read the character picture {picture}: {exc.strerror or exc}.") from None
+    except (UnreadableImage, UnreadableVideo, ValueError) as exc:
+        raise UserError(f"The character picture {picture}: {exc}") from None
 
 
 def _read_json(path: Path) -> Any:
