@@ -252,7 +252,9 @@ def test_remix_and_extension_lines(server):
     assert (done.status, done.request_counts.completed, done.request_counts.failed) == ("completed", 2, 1)
     output = {line["custom_id"]: line["response"]["body"] for line in read_jsonl(client, done.output_file_id)}
     assert output["remix"]["remixed_from_video_id"] == source.id and output["remix"]["size"] == source.size
-    assert output["extend"]["seconds"] == "1" and output["extend"]["prompt"] == "the circle keeps going"
+    # An extension is its source and the new second, stitched: seconds is the total, as the spec says.
+    assert output["extend"]["seconds"] == str(int(source.seconds) + 1)
+    assert output["extend"]["prompt"] == "the circle keeps going"
     [missing] = read_jsonl(client, done.error_file_id)
     assert missing["custom_id"] == "unknown" and missing["response"]["status_code"] == 404
 
