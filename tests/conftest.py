@@ -29,6 +29,24 @@ TEST_ENV = {
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_data_directory(tmp_path_factory):
+    """No test reads or writes the real data directory (``~/.local/share/azur``): a database left there by
+    another checkout or version of Azur would otherwise decide what in-process tests see (its migrations,
+    its installation identity)."""
+    from azur.config import get_settings
+
+    previous = os.environ.get("AZUR_HOME")
+    os.environ["AZUR_HOME"] = str(tmp_path_factory.mktemp("azur-home-default"))
+    get_settings.cache_clear()
+    yield
+    if previous is None:
+        os.environ.pop("AZUR_HOME", None)
+    else:
+        os.environ["AZUR_HOME"] = previous
+    get_settings.cache_clear()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -26,7 +26,7 @@ import numpy as np
 from azur.config import Settings, get_settings
 from azur.engine.backend import Clip, ProgressFn, get_backend
 from azur.engine.request import VideoRequest
-from azur.media.audio import AudioSource
+from azur.media.audio import Audio, AudioSource
 from azur.media.encode import EncodeOptions, VideoWriter
 from azur.media.images import spaced_indices, spritesheet, thumbnail
 from azur.provenance.c2pa import GenerationInfo, ensure_credentials, sign_c2pa
@@ -79,6 +79,17 @@ def _never_back(report: PipelineProgress) -> PipelineProgress:
     return forward
 
 
+def _after(lead: Audio, rest: Audio) -> Audio:
+    """``lead`` then ``rest``, in ``rest``'s rate and channels. A lead of another rate is left out (silence in
+    its place): resampling a source's finished track is not worth a second lossy pass."""
+    samples = lead.samples
+    if samples.shape[0] != rest.channels:
+        samples = np.repeat(samples[:1], rest.channels, axis=0)
+    if lead.rate != rest.rate:
+        samples = np.zeros((rest.channels, round(lead.seconds * rest.rate)), np.float32)
+    return Audio(np.concatenate([samples, rest.samples], axis=1).astype(np.float32), rest.rate)
+
+
 def new_video_id() -> str:
     """A fresh video id: ``video_`` + 32 lowercase hex digits."""
     return f"video_{uuid.uuid4().hex}"
@@ -122,12 +133,17 @@ def make_video(
     clip = make_clip(lambda f, stage: report(model_share * f, stage))
     generated = time.perf_counter()
     soundtrack = None
+    lead_seconds = clip.lead.seconds if clip.lead is not None else 0.0
     if audio is None and sound is not None and not sound.audio.silent:
         report(model_share, "sound")
-        segment = Segment(seconds=clip.frame_count / clip.fps, audio=sound.audio, prompt=request.prompt,
+        segment = Segment(seconds=clip.frame_count / clip.fps - lead_seconds, audio=sound.audio, prompt=request.prompt,
                           seed=request.seed, scene=clip.scene, own_sound=clip.audio)
         soundtrack = make_soundtrack([segment], loop=sound.loop, continues=sound.continues)
-        audio = soundtrack.audio
+        audio = soundtrack.audio if clip.lead is None else _after(clip.lead, soundtrack.audio)
+    elif audio is None and clip.lead is not None:  # the source's sound, then silence
+        audio = _after(clip.lead, Audio(np.zeros((clip.lead.channels, round((clip.frame_count / clip.fps - lead_seconds)
+                                                                             * clip.lead.rate)), np.float32),
+                                        clip.lead.rate))
     elif audio is None and clip.audio is not None:
         audio = clip.audio
     sounded = time.perf_counter()

@@ -50,10 +50,18 @@ def test_an_extension_continues_the_music_without_a_click(client, with_sound) ->
     more = client.videos.poll(more.id)
     assert more.status == "completed", more.error
     *_, before = decode_sound(client.videos.download_content(with_sound.id).content)
-    *_, after = decode_sound(client.videos.download_content(more.id).content)
-    joined = np.concatenate([before[:, -24000:], after[:, :24000]], axis=1).astype(np.float64)
+    codec, audio_seconds, video_seconds, after = decode_sound(client.videos.download_content(more.id).content)
+    # The extension is the source and the new segment stitched: the source's own sound first, as it was made
+    # (its voice-over included), then the music carried on, as long as the picture.
+    assert codec == "aac" and video_seconds == pytest.approx(4.0, abs=0.05)
+    assert audio_seconds == pytest.approx(video_seconds, abs=0.03)
+    join = before.shape[1]
+    kept = np.corrcoef(before[0, 4800:join - 4800], after[0, 4800:join - 4800])[0, 1]
+    assert kept > 0.95, kept
+    joined = after[:, join - 24000:join + 24000].astype(np.float64)
     steps = np.abs(np.diff(joined, axis=1)).max(axis=0)
-    assert steps[23999] < np.percentile(steps, 99.9)
+    assert steps[23999] < np.percentile(steps, 99.9)  # no click where the new segment's sound begins
+    assert np.abs(after[:, join:]).max() > 0.01  # and it is not silence
     raw = client.videos.with_raw_response.retrieve(more.id).http_response.json()
     assert raw["provenance"]["ai_generated_audio"] == ["music", "effects"]  # the voice-over is not said again
 

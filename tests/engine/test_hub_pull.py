@@ -55,7 +55,11 @@ def test_pull_a_known_name_installs_it_and_it_makes_a_clip(env, hub, tmp_path):
     result = azur(env, "models", "pull", "wan2.1-1.3b", *TINY)
     assert result.returncode == 0, result.stderr
     assert "pulled wan2.1-1.3b" in result.stderr and "to download" in result.stderr
-    catalog = json.loads((Path(env["AZUR_HOME"]) / "models.json").read_text())["models"][0]
+    from azur.config import Settings
+    from azur.engine.catalog import open_catalog
+
+    [spec] = open_catalog(Settings(home=Path(env["AZUR_HOME"]))).list()  # the catalog in Azur's database
+    catalog = spec.to_json()
     assert catalog["family"] == "wan" and catalog["pipeline_class"] == "WanPipeline"
     assert catalog["source"]["repo_id"] == WAN_REPO and catalog["source"]["licence"] == "apache-2.0"
     # Installed from huggingface_hub's own cache layout: models--ORG--NAME/snapshots/COMMIT.

@@ -60,6 +60,9 @@ class Clip:
     scene: ObjectPath | None = None  # where the object is, when the backend knows (the embedded model)
     audio: Audio | None = None  # the model's own sound, as long as the clip (models that make sound)
     chapters: list[Chapter] = field(default_factory=list)  # marks of a clip made of shots (a storyboard)
+    # Sound already made for the first frames, kept as it is (a stitched extension's source). ``scene`` and
+    # ``audio`` then describe the frames after it.
+    lead: Audio | None = None
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,34 @@ def stitched_clip(source_video: Path | bytes, source_frames: int, request: Video
             chapters.append(Chapter(f"{len(chapters) + 1}. {title}", source_frames,
                                     source_frames + segment.frame_count))
         frames = chain(frames_at_rate(source_video, fps, source_frames, request.size, limits), segment.frames)
+        lead = _source_sound(source_video, source_frames / fps)
+        # With the source's sound kept, the new sound is made for the new frames only, from their scene.
         return Clip(frames=frames, frame_count=source_frames + segment.frame_count, fps=fps, notes=segment.notes,
-                    stats=segment.stats, chapters=chapters)
+                    stats=segment.stats, chapters=chapters, lead=lead,
+                    scene=segment.scene if lead is not None else None,
+                    audio=segment.audio if lead is not None else None)
 
     return source
+
+
+def _source_sound(source_video: Path | bytes, seconds: float):  # noqa: ANN202
+    """The source video's sound, exactly ``seconds`` long, or None when it has none (or none readable)."""
+    import tempfile
+
+    from azur.media.audio import Audio, UnreadableAudio, load_audio
+
+    try:
+        if isinstance(source_video, bytes):
+            with tempfile.NamedTemporaryFile(suffix=".mp4") as file:
+                file.write(source_video)
+                file.flush()
+                audio = load_audio(file.name)
+        else:
+            audio = load_audio(source_video)
+    except (UnreadableAudio, FileNotFoundError):
+        return None
+    length = round(seconds * audio.rate)
+    samples = audio.samples[:, :length]
+    if samples.shape[1] < length:
+        samples = np.pad(samples, ((0, 0), (0, length - samples.shape[1])))
+    return Audio(samples.astype(np.float32), audio.rate)

@@ -297,8 +297,9 @@ def accept_extension(services: ServicesDep, session: SessionDep, user: User, bod
     inherited = audio_option.of_source(source).without_voiceover() if source is not None else None
     sound = audio_option.resolve(services.settings, user, body.audio, options.request, inherited=inherited)
     video = inputs.new_video(user.id, options, kind=VideoKind.extension, source=source_id)
-    audio_option.attach(video, sound, audio_option.continuation(source) if source is not None else None)
+    # Stitching sets the video's options first; its sound goes with them.
     files = stitching.prepare(services, session, user, body, video, options, source_id) if body.stitch else {}
+    audio_option.attach(video, sound, audio_option.continuation(source) if source is not None else None)
     return _accept(services, session, user, video, options, upload=upload, more_files=files,
                    before_commit=before_commit)
 
