@@ -60,7 +60,8 @@ class AzurServer:
         self.home = home
         self.workers = workers
         self.port = free_port()
-        self.env = {**os.environ, **TEST_ENV, "AZUR_HOME": str(home), **(env or {})}
+        # The server's own home always wins (a caller's env built from os.environ carries the tests' default).
+        self.env = {**os.environ, **TEST_ENV, **(env or {}), "AZUR_HOME": str(home)}
         self.env.pop("AZUR_CONFIG", None)
         self.process: subprocess.Popen | None = None
         self.log = home / "serve.log"
