@@ -406,13 +406,11 @@ def accept_remix(services: ServicesDep, session: SessionDep, user: User, source:
                                       style=body.style or source.style)
     sound = audio_option.resolve(settings, user, body.audio, options.request, inherited=audio_option.of_source(source))
     video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
-    # The source's own way of being made (a loop, a blend, a stitched extension) and its inputs carry over;
-    # its sound is the one resolved above (inherited unless the request says otherwise).
+    # The source's own way of being made (a loop, a blend, a stitched extension, its character) and its inputs
+    # carry over; its sound is the one resolved above (inherited unless the request says otherwise).
     video.options = {k: v for k, v in (source.options or {}).items() if k not in audio_option.OPTION_KEYS} or None
     video.seconds = source.seconds
     audio_option.attach(video, sound)
-    if (source.options or {}).get("character"):  # the same character, as the same options and seed
-        video.options = {**(video.options or {}), "character": source.options["character"]}
     return _accept(services, session, user, video, options, remix_of=source,
                    more_files=input_files(services.storage, source), before_commit=before_commit)
 
