@@ -23,6 +23,7 @@ for prompt in ("a red ball bounces", "un chat traverse le jardin"):
     asked = make_request(prompt, seed=5, seconds=2, size="480x480", loras="sketch:0.5", quality="draft")
     shared.append(parallel.share_request(asked if parallel.rank() == 0 else None))
 end = parallel.share_request(parallel.STOP if parallel.rank() == 0 else None)
+parallel.leave_group()
 with open(sys.argv[1] + f"/rank{parallel.rank()}.json", "w") as f:
     json.dump({"world": parallel.world_size(), "requests": [[r.prompt, r.seed, r.loras, r.quality] for r in shared],
                "end": end}, f)

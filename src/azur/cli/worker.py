@@ -69,6 +69,7 @@ def worker(
                 run_worker(settings, models=list(model) or None, metrics_port=metrics_port)
             finally:
                 parallel.share_request(parallel.STOP)
+                parallel.leave_group()
             return
         run_worker(settings, models=list(model) or None, metrics_port=metrics_port)
     except (ForeignSigningKey, SigningKeyError) as exc:

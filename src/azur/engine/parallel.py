@@ -146,6 +146,17 @@ def share_request(request: Any) -> Any:
     return box[0]
 
 
+def leave_group() -> None:
+    """Leave the group cleanly: wait for every rank, then tear the group down. A process that exits with its
+    gloo/NCCL group still alive can abort in the group's destructor ("terminate called without an active
+    exception", exit -6) when the other ranks have already gone."""
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def enable_context_parallel(transformer: Any) -> str:
     """Split the transformer's attention over the group (diffusers' context parallelism); returns a note."""
     from diffusers import ContextParallelConfig
@@ -164,6 +175,7 @@ def follow() -> None:
     while True:
         request = share_request(None)
         if request == STOP:
+            leave_group()
             return
         clip = get_backend(request.model).generate(request)
         for _ in clip.frames:  # rank 0 keeps the frames; this rank only takes its part in the computation
