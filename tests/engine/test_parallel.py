@@ -59,6 +59,15 @@ def test_a_failed_rank_stops_the_group():
     assert time.monotonic() - started < 60  # rank 0 was stopped, not waited for
 
 
+def test_a_rank_stuck_in_the_group_is_killed_after_the_grace_period():
+    # Rank 0 stands for a rank blocked in a collective whose peer died: it does not act on SIGTERM.
+    script = ("import os, signal, sys, time\nif os.environ['RANK'] == '1': time.sleep(0.5); sys.exit(4)\n"
+              "signal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(120)")
+    started = time.monotonic()
+    assert parallel.launch([sys.executable, "-c", script], 2, grace_s=2) == 4
+    assert time.monotonic() - started < 30
+
+
 def test_each_rank_runs_the_same_worker_without_gpus():
     command = parallel.worker_command(["worker", "--model", "wan", "--gpus", "0,1"])
     assert command[1:] == ["-m", "azur.cli", "worker", "--model", "wan"]

@@ -75,10 +75,17 @@ def group_environments(gpus: Sequence[int], port: int) -> list[dict[str, str]]:
     ]
 
 
+STOP_GRACE_S = 20.0  # how long a stopped rank may take to hand its job back before it is killed
+
+
 def launch(command: Sequence[str], world_size: int, *, gpus: Sequence[int] | None = None,
-           env: dict[str, str] | None = None) -> int:
+           env: dict[str, str] | None = None, grace_s: float = STOP_GRACE_S) -> int:
     """Run ``command`` as ``world_size`` ranks of one group and wait; when one rank ends with an error, the
-    others are stopped (a group cannot go on without a rank). Returns the first non-zero exit status, else 0."""
+    others are stopped (a group cannot go on without a rank). Returns the first non-zero exit status, else 0.
+
+    A rank blocked in a collective operation waits inside gloo/NCCL, where Python's SIGTERM handler does not
+    run until the operation times out (30 minutes by default): so a stopped rank still alive after ``grace_s``
+    is killed. Its claimed job is not lost: its lease runs out and another worker takes it."""
     port = free_port()
     environments = group_environments(list(gpus) if gpus else list(range(world_size)), port)
     processes = []
@@ -87,6 +94,7 @@ def launch(command: Sequence[str], world_size: int, *, gpus: Sequence[int] | Non
             extra.pop("CUDA_VISIBLE_DEVICES")
         processes.append(subprocess.Popen(list(command), env={**os.environ, **(env or {}), **extra}))
     status = 0
+    kill_at: float | None = None
     try:
         while processes:
             for process in list(processes):
@@ -98,6 +106,11 @@ def launch(command: Sequence[str], world_size: int, *, gpus: Sequence[int] | Non
                     status = code
                     for other in processes:
                         other.send_signal(signal.SIGTERM)
+                    kill_at = time.monotonic() + grace_s
+            if kill_at is not None and time.monotonic() >= kill_at:
+                for other in processes:
+                    other.kill()
+                kill_at = None
             time.sleep(0.1)
     except KeyboardInterrupt:
         for process in processes:
