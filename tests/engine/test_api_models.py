@@ -124,3 +124,29 @@ def test_a_request_picks_a_lora_and_a_quality_through_extra_body(wan_server):
     with pytest.raises(openai.BadRequestError) as error:
         client.videos.create(prompt="a cat", model="azur-tiny", extra_body={"quality": "draft"})
     assert "has no quality presets" in assert_openai_error(error.value, 400, param="quality")["message"]
+
+
+def test_remix_extension_and_edit_go_on_with_the_sources_lora(wan_server):
+    client = wan_server.client(wan_server.add_user("erin"))
+    asked = dict(prompt="a red ball bounces on a blue floor", model="tiny-wan", seconds="1", size="480x480")
+    plain = _frames(client, client.videos.create(**asked, extra_body={"seed": 7}))
+    source = client.videos.create(**asked, extra_body={"seed": 7, "lora": "sketch"})
+    styled = _frames(client, source)
+    effect = np.abs(styled - plain).mean()
+    assert effect > 0.25
+    # The same prompt and seed remixed: the LoRA comes along, so the clip is the source's again.
+    remixed = _frames(client, client.videos.remix(source.id, prompt=asked["prompt"]))
+    assert np.abs(remixed - styled).mean() < 0.2 * effect
+    # Unless the remix asks for its own choice.
+    drafted = _frames(client, client.videos.remix(source.id, prompt=asked["prompt"], extra_body={"quality": "draft"}))
+    assert np.abs(drafted - styled).mean() > 0.5 * effect
+
+    def made(path: str, **body) -> np.ndarray:
+        answer = httpx.post(wan_server.url + path, headers={"Authorization": f"Bearer {client.api_key}"},
+                            json={"prompt": asked["prompt"], "video": {"id": source.id}, **body}, timeout=60)
+        assert answer.status_code == 200, answer.text
+        return _frames(client, client.videos.retrieve(answer.json()["id"]))
+
+    # Naming the source's LoRA again changes nothing: an extension or edit without it already has it.
+    for path, body in (("/v1/videos/extensions", {"seconds": "1", "stitch": False}), ("/v1/videos/edits", {})):
+        assert np.abs(made(path, **body) - made(path, **body, lora="sketch")).mean() < 0.2 * effect, path

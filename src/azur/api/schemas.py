@@ -142,7 +142,25 @@ class AzurOptions(_Body):
     audio: AudioOption | None = None
 
 
-class VideoCreateBody(AzurOptions):
+class ModelChoices(AzurOptions):
+    """Azur's choices among what an open-weight model offers. A remix, extension or edit of a video keeps
+    the source's choices unless its request names its own."""
+
+    lora: str | None = Field(None, description="Azur: a LoRA the model offers (GET /v1/models), by name, or "
+                             "NAME:SCALE (e.g. \"sketch:0.6\"); the form the openai client can send.")
+    loras: list[Any] | None = Field(None, description="Azur, JSON bodies only: several LoRAs the model offers, "
+                                    "as names, NAME:SCALE or {\"name\": ..., \"scale\": ...}.")
+    quality: Literal["draft", "standard", "high"] | None = Field(
+        None, description="Azur: the model's sampling preset (open-weight models; GET /v1/models lists them).")
+
+    def asked_loras(self) -> list[Any] | None:
+        """``lora`` and ``loras`` together, or None when the request names none."""
+        if self.lora is None:
+            return self.loras
+        return [self.lora, *(self.loras or [])]
+
+
+class VideoCreateBody(ModelChoices):
     prompt: Prompt
     model: ModelName | None = None
     seconds: Seconds | None = None
@@ -150,25 +168,19 @@ class VideoCreateBody(AzurOptions):
     input_reference: Any = Field(None, description="An image file (multipart), or {\"image_url\": \"data:...\"}.")
     likeness_consent: Flag = Field(False, description="Azur: the user has the consent of every real person "
                                    "shown in input_reference (recorded in the audit log).")
-    lora: str | None = Field(None, description="Azur: a LoRA the model offers (GET /v1/models), by name, or "
-                             "NAME:SCALE (e.g. \"sketch:0.6\"); the form the openai client can send.")
-    loras: list[Any] | None = Field(None, description="Azur, JSON bodies only: several LoRAs the model offers, "
-                                    "as names, NAME:SCALE or {\"name\": ..., \"scale\": ...}.")
-    quality: Literal["draft", "standard", "high"] | None = Field(
-        None, description="Azur: the model's sampling preset (open-weight models; GET /v1/models lists them).")
     storyboard: Any = Field(None, description="Azur: shots made into one video, each {prompt, seconds, transition "
                             "(cut, crossfade, continue), image (data URL), character}; seconds is their total.")
     loop: Flag = Field(False, description="Azur: make the video loop (its last frame flows into its first).")
     character_ids: CharacterIds | None = None
 
 
-class VideoRemixBody(AzurOptions):
+class VideoRemixBody(ModelChoices):
     prompt: Prompt
     shot: Any = Field(None, description="Azur: for a storyboard video, the index (from 0) of the shot whose "
                       "prompt the remix changes.")
 
 
-class VideoExtendBody(AzurOptions):
+class VideoExtendBody(ModelChoices):
     prompt: Prompt
     seconds: Seconds
     video: Any = Field(description="{\"id\": \"video_...\"} of a completed video, or a video file (multipart).")
@@ -176,7 +188,7 @@ class VideoExtendBody(AzurOptions):
                          "OpenAI's spec says); false: the new segment alone.")
 
 
-class VideoEditBody(AzurOptions):
+class VideoEditBody(ModelChoices):
     prompt: Prompt
     video: Any = Field(description="{\"id\": \"video_...\"} of a completed video, or a video file (multipart).")
 

@@ -46,7 +46,8 @@ def prepare(services: ServicesDep, session: SessionDep, user: User, body: Any, v
                           f"{settings.media.max_video_frames}. Extend a shorter video, or send stitch: false.",
                           param="seconds")
     video.seconds = total_frames / fps
-    video.options = {"extension": {"stitch": True, "seconds": request.seconds, "source_frames": source_frames}}
+    video.options = {**(video.options or {}),  # the request's LoRAs and quality, set by new_video
+                     "extension": {"stitch": True, "seconds": request.seconds, "source_frames": source_frames}}
     if storyboard:
         new_shot = {"prompt": request.prompt, "seconds": request.seconds, "transition": "continue",
                     "character": None, "has_image": False}

@@ -288,6 +288,19 @@ def new_video(user_id: int, options: Options, *, kind: VideoKind = VideoKind.cre
     )
 
 
+def carried_choices(body: Any, source: Video | None) -> tuple[Any, Any]:
+    """The LoRAs and quality of a job made from ``source`` (a remix, extension or edit): the request's own
+    where it names them, else the source's, so that a video made with a LoRA goes on with it."""
+    stored = (source.options or {}) if source is not None else {}
+    asked = body.asked_loras()
+    loras = asked if asked is not None else stored.get("loras")
+    quality = body.quality if body.quality is not None else stored.get("quality")
+    return loras, quality  # stored LoRAs are [name, scale] pairs, which the request's parser reads back
+
+
+CHOICE_KEYS = ("loras", "quality")  # what model_choices stores in videos.options
+
+
 def model_choices(request: VideoRequest) -> dict[str, Any]:
     """The open-weight options of a request, as ``videos.options`` stores them (the worker reads them back)."""
     stored: dict[str, Any] = {}

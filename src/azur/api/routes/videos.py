@@ -197,8 +197,7 @@ def accept_create(services: ServicesDep, session: SessionDep, user: User, body: 
     size = body.size if body.size is not None else inputs.default_size(settings, user)
     options = inputs.validate_options(settings, prompt=body.prompt, model=body.model, seconds=body.seconds,
                                       size=size, seed=body.seed, style=body.style, first_frame=first_frame,
-                                      loras=body.loras if body.lora is None else [body.lora, *(body.loras or [])],
-                                      quality=body.quality)
+                                      loras=body.asked_loras(), quality=body.quality)
     options, character = with_character(services, session, user, options, body.character_ids)
     sound = audio_option.resolve(settings, user, body.audio, options.request)
     video = inputs.new_video(user.id, options)
@@ -258,10 +257,11 @@ def _from_source(services: ServicesDep, session: SessionDep, user: User, body: V
         source = find_owned_video(session, user, source_id, param="video")
         inputs.require_completed(source, verb)
         image = _stored_frame(services, source, frame)
+        loras, quality = inputs.carried_choices(body, source)
         options = inputs.validate_options(
             settings, prompt=body.prompt, model=source.model, seed=source.seed if body.seed is None else body.seed,
             seconds=source.seconds if keep_length else body.seconds, size=source.size_text,  # type: ignore[union-attr]
-            style=body.style or source.style, first_frame=image)
+            style=body.style or source.style, first_frame=image, loras=loras, quality=quality)
         return options, source_id, None
     upload = inputs.uploaded_video(settings, body.video)
     size, duration = _shape_of_upload(services, upload)
@@ -271,7 +271,8 @@ def _from_source(services: ServicesDep, session: SessionDep, user: User, body: V
     else:
         seconds = body.seconds  # type: ignore[union-attr]
     options = inputs.validate_options(settings, prompt=body.prompt, seconds=seconds, size=inputs.closest_size(size),
-                                      seed=body.seed, style=body.style, first_frame=image)
+                                      seed=body.seed, style=body.style, first_frame=image,
+                                      loras=body.asked_loras(), quality=body.quality)
     return options, None, image
 
 
@@ -400,15 +401,18 @@ def accept_remix(services: ServicesDep, session: SessionDep, user: User, source:
         return storyboards.remix(services, session, user, source, body, before_commit=before_commit)
     if body.shot is not None:
         raise bad_request("shot applies only to a storyboard video.", param="shot")
+    loras, quality = inputs.carried_choices(body, source)
     options = inputs.validate_options(settings, prompt=body.prompt, model=source.model,
                                       seconds=generated_seconds(source), size=source.size_text,
                                       seed=source.seed if body.seed is None else body.seed,
-                                      style=body.style or source.style)
+                                      style=body.style or source.style, loras=loras, quality=quality)
     sound = audio_option.resolve(settings, user, body.audio, options.request, inherited=audio_option.of_source(source))
     video = inputs.new_video(user.id, options, kind=VideoKind.remix, remixed_from=source.id)
     # The source's own way of being made (a loop, a blend, a stitched extension, its character) and its inputs
     # carry over; its sound is the one resolved above (inherited unless the request says otherwise).
-    video.options = {k: v for k, v in (source.options or {}).items() if k not in audio_option.OPTION_KEYS} or None
+    # (Its LoRAs and quality are the ones validated above: the source's, or the request's own.)
+    kept = {k: v for k, v in (source.options or {}).items() if k not in (*audio_option.OPTION_KEYS, *inputs.CHOICE_KEYS)}
+    video.options = {**kept, **inputs.model_choices(options.request)} or None
     video.seconds = source.seconds
     audio_option.attach(video, sound)
     return _accept(services, session, user, video, options, remix_of=source,
