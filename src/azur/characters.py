@@ -222,6 +222,15 @@ def look_from_option(kept: dict[str, Any]) -> Look:
     return Look(name=kept["name"], object_color=kept["object_color"], shape=kept["shape"], size=kept["size"])
 
 
+def carry_over(options: dict[str, Any] | None, source_options: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A new video's options with its source's character kept (an extension or edit of a video that showed
+    a character goes on showing it: the same look, whatever its new prompt says)."""
+    kept = (source_options or {}).get("character")
+    if not kept:
+        return options
+    return {**(options or {}), "character": kept}
+
+
 def restore(request: VideoRequest, options: dict[str, Any] | None) -> VideoRequest:
     """A job's request with the look it was accepted with (its reference is already its first frame)."""
     kept = (options or {}).get("character")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import and_, or_, select
 
+from azur import characters
 from azur.api import audio_option
 from azur.api import video_inputs as inputs
 from azur.api.body import body_dependency, body_openapi
@@ -301,6 +302,7 @@ def accept_extension(services: ServicesDep, session: SessionDep, user: User, bod
     # Stitching sets the video's options first; its sound goes with them.
     files = stitching.prepare(services, session, user, body, video, options, source_id) if body.stitch else {}
     audio_option.attach(video, sound, audio_option.continuation(source) if source is not None else None)
+    video.options = characters.carry_over(video.options, source.options if source is not None else None)
     return _accept(services, session, user, video, options, upload=upload, more_files=files,
                    before_commit=before_commit)
 
@@ -320,6 +322,7 @@ def edit_video(body: EditBody, response: Response, services: ServicesDep, sessio
     sound = audio_option.resolve(services.settings, user, body.audio, options.request, inherited=inherited)
     video = inputs.new_video(user.id, options, kind=VideoKind.edit, source=source_id)
     audio_option.attach(video, sound)
+    video.options = characters.carry_over(video.options, source.options if source is not None else None)
     return answer(_accept(services, session, user, video, options, upload=upload), response, services)
 
 
