@@ -172,6 +172,7 @@ def test_an_extension_and_an_edit_go_on_showing_the_sources_character(client, re
     source = client.videos.create_and_poll(prompt="a blue circle moving right on a yellow background", seconds="2",
                                            size="854x480", extra_body={"character_ids": [rex.id], "seed": 3})
     assert source.status == "completed", source.error
+    assert source.model_extra["character_ids"] == [rex.id]
     new_prompt = "a green square moving left on a black background"
     for path, body in (("/v1/videos/extensions", {"seconds": "2", "stitch": False}), ("/v1/videos/edits", {})):
         answer = httpx.post(f"{client.base_url}videos{path.removeprefix('/v1/videos')}",
@@ -180,6 +181,7 @@ def test_an_extension_and_an_edit_go_on_showing_the_sources_character(client, re
         assert answer.status_code == 200, answer.text
         video = client.videos.poll(answer.json()["id"])
         assert video.status == "completed", video.error
+        assert video.model_extra["character_ids"] == [rex.id]
         verdict = judge_delivered(decode(client.videos.download_content(video.id).read()))
         # Rex's colour and shape whatever the new prompt says (without it: an orange square, half Rex, half the
         # prompt); the motion is the new prompt's; both start from the source's frame, so its yellow stays.

@@ -132,13 +132,16 @@ def test_remix_extension_and_edit_go_on_with_the_sources_lora(wan_server):
     plain = _frames(client, client.videos.create(**asked, extra_body={"seed": 7}))
     source = client.videos.create(**asked, extra_body={"seed": 7, "lora": "sketch"})
     styled = _frames(client, source)
+    assert client.videos.retrieve(source.id).model_extra["loras"] == [{"name": "sketch", "scale": None}]
     effect = np.abs(styled - plain).mean()
     assert effect > 0.25
     # The same prompt and seed remixed: the LoRA comes along, so the clip is the source's again.
     remixed = _frames(client, client.videos.remix(source.id, prompt=asked["prompt"]))
     assert np.abs(remixed - styled).mean() < 0.2 * effect
     # Unless the remix asks for its own choice.
-    drafted = _frames(client, client.videos.remix(source.id, prompt=asked["prompt"], extra_body={"quality": "draft"}))
+    drafted_remix = client.videos.remix(source.id, prompt=asked["prompt"], extra_body={"quality": "draft"})
+    assert drafted_remix.model_extra["quality"] == "draft" and drafted_remix.model_extra["loras"][0]["name"] == "sketch"
+    drafted = _frames(client, drafted_remix)
     assert np.abs(drafted - styled).mean() > 0.5 * effect
 
     def made(path: str, **body) -> np.ndarray:

@@ -57,6 +57,11 @@ class VideoPublic(Wire):
     storyboard: list[dict[str, Any]] | None = Field(None, description="Azur: the shots of a storyboard video "
                                                     "(prompt, seconds, transition, character, has_image).")
     loop: bool | None = Field(None, description="Azur: the video loops (its last frame flows into its first).")
+    character_ids: list[str] | None = Field(None, description="Azur: the character the video shows (its own, or "
+                                            "its source's for a remix, extension or edit).")
+    loras: list[dict[str, Any]] | None = Field(None, description="Azur: the LoRAs asked for ({name, scale}; "
+                                               "scale null: the registered one).")
+    quality: str | None = Field(None, description="Azur: the sampling preset asked for.")
 
 
 class VideoList(Wire):

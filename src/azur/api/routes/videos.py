@@ -95,6 +95,7 @@ def public(video: Video, serving: Serving | None = None) -> VideoPublic:
         notes=list(video.notes or []),
         storyboard=(video.options or {}).get("storyboard"),
         loop=True if (video.options or {}).get("loop") else None,
+        **_choices(video.options or {}),
         # A failure's message may quote an exception that names a server path: shown without it.
         error=VideoError(code=video.error_code or "generation_failed",
                          message=client_text(video.error_message or "Failed."))
@@ -102,6 +103,14 @@ def public(video: Video, serving: Serving | None = None) -> VideoPublic:
         queue_reason=queue_reason(video.model, serving)
         if serving is not None and video.status == VideoStatus.queued.value else None,
     )
+
+
+def _choices(options: dict) -> dict:
+    """What the video object says of the choices a job was made with (its character, LoRAs, quality)."""
+    character = options.get("character")
+    return {"character_ids": [character["id"]] if character and character.get("id") else None,
+            "loras": [{"name": name, "scale": scale} for name, scale in options["loras"]] if options.get("loras") else None,
+            "quality": options.get("quality")}
 
 
 def answer(video: Video, response: Response, services: ServicesDep) -> VideoPublic:
