@@ -132,6 +132,16 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def receiver():
+    """A webhook receiver on 127.0.0.1 that records what it is sent (tests/webhooks/receiver.py)."""
+    from tests.webhooks.receiver import Receiver
+
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
 def alice_key(server) -> str:
     return server.add_user("alice")
 

@@ -239,15 +239,6 @@ def test_an_empty_prompt_is_explained_and_size_labels_fit_their_menu(browser, st
 
 
 @pytest.fixture(scope="module")
-def receiver():
-    from tests.webhooks.receiver import Receiver
-
-    server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
 def hooks_server(tmp_path_factory, receiver):
     env = {"AZUR_OUTBOUND__ALLOWED_NETWORKS": '["127.0.0.0/8"]', "AZUR_OUTBOUND__ALLOWED_PORTS": f"[{receiver.port}]",
            "AZUR_WEBHOOKS__POLL_SECONDS": "0.1"}

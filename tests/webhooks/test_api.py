@@ -14,16 +14,8 @@ import openai
 import pytest
 
 from tests.conftest import AzurServer, assert_openai_error
-from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope="module")
