@@ -11,6 +11,7 @@ import zipfile
 import httpx
 import openai
 import pytest
+from PIL import Image
 
 from azur.accounts.privacy import purge_expired
 from azur.config import Settings
@@ -37,7 +38,9 @@ def stored_files(server: AzurServer) -> list[str]:
 def test_upload_list_retrieve_content_delete(server, client):
     lines = b'{"custom_id": "a", "method": "POST", "url": "/v1/videos", "body": {"prompt": "a red ball"}}\n'
     batch_file = client.files.create(file=("requests.jsonl", lines), purpose="batch")
-    image = client.files.create(file=("cat.png", b"\x89PNG\r\n\x1a\n not really"), purpose="vision")
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(picture, format="PNG")
+    image = client.files.create(file=("cat.png", picture.getvalue()), purpose="vision")
     notes = client.files.create(file=("notes.txt", "été ✓".encode()), purpose="user_data")
 
     assert batch_file.id.startswith("file-") and batch_file.object == "file"
@@ -63,6 +66,16 @@ def test_upload_list_retrieve_content_delete(server, client):
     assert_openai_error(err.value, 404, code="not_found")
     assert f"{image.id}/content" not in stored_files(server)
     assert f"{notes.id}/content" in stored_files(server)
+
+
+def test_a_vision_file_must_be_an_image(server, client):
+    before = stored_files(server)
+    with pytest.raises(openai.BadRequestError) as err:
+        client.files.create(file=("cat.png", b"\x89PNG\r\n\x1a\n not really"), purpose="vision")
+    assert "must be an image" in assert_openai_error(err.value, 400, code="invalid_image", param="file")["message"]
+    assert stored_files(server) == before  # nothing kept
+    # The same bytes as user data are the user's business.
+    assert client.files.create(file=("cat.png", b"\x89PNG\r\n\x1a\n not really"), purpose="user_data").bytes == 19
 
 
 def test_another_users_file_is_not_found(server, client):

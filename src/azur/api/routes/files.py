@@ -104,6 +104,14 @@ def upload_file(body: CreateBody, services: ServicesDep, session: SessionDep, us
         raise too_large(f"The file is {len(data)} bytes; the limit is {limit} bytes.", param="file")
     if not data:
         raise bad_request("The file is empty.", param="file", code="empty_file")
+    if body.purpose == "vision":  # said now, not when a video first uses it
+        from azur.media.limits import UnreadableImage, load_image
+
+        try:
+            load_image(data, services.settings.media)
+        except UnreadableImage as exc:
+            raise bad_request(f"A 'vision' file must be an image: {exc}", param="file",
+                              code="invalid_image") from None
     seconds = body.expires_after.seconds if body.expires_after else None
     row = files.store_file(session, services.storage, services.settings, user_id=user.id,
                            filename=body.file.filename, purpose=body.purpose, data=data,
