@@ -203,6 +203,7 @@ def list_models(as_json: bool = typer.Option(False, "--json", help="Print JSON i
             "path": (str(spec.path or spec.url)) if spec else "(built in)",
             "options": spec.options if spec else {},
             "description": info.description,
+            "sound": info.sound,  # makes its own soundtrack (LTX-2)
         })
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
