@@ -49,7 +49,7 @@ def _parse_option(text: str) -> tuple[str, Any]:
 @models_app.command("add")
 def add(
     name: str = typer.Argument(..., help="The name requests use (--model NAME, the API's `model`)."),
-    family: str = typer.Option(..., "--family", "-f", help="wan, ltx, cogvideox, skyreels, or openai-videos (a remote engine)."),
+    family: str = typer.Option(..., "--family", "-f", help="wan, ltx, ltx2, cogvideox, skyreels, or openai-videos (a remote engine)."),
     path: Path | None = typer.Option(None, "--path", "-p", help="A local diffusers folder (with model_index.json)."),
     url: str | None = typer.Option(None, "--url", help="openai-videos: the remote API's base URL (http://host:port/v1)."),
     api_key: str | None = typer.Option(None, "--api-key", help="openai-videos: sent as 'Authorization: Bearer KEY'."),
