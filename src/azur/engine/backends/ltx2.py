@@ -30,7 +30,6 @@ from azur.engine.backend import Clip, ProgressFn, no_progress
 from azur.engine.backends.diffusers_base import DiffusersBackend, FamilyDefaults
 from azur.engine.longclip import FrameRule
 from azur.engine.request import VideoRequest
-from azur.media.audio import Audio
 
 DEFAULTS = FamilyDefaults(
     family="ltx2",
@@ -63,6 +62,14 @@ class LTX2Backend(DiffusersBackend):
         """The rate of the vocoder's waveform (24 kHz for LTX-2)."""
         vocoder = self.pipe.vocoder.config
         return int(vocoder.get("output_sampling_rate") or self.pipe.audio_vae.config.sample_rate)
+
+    def _apply_memory_profile(self) -> None:
+        super()._apply_memory_profile()
+        if self.device == "cuda" and self.options.memory == "group_offload":
+            # The shared profile streams the transformer and the text encoder and keeps the VAE on the GPU;
+            # LTX-2's text connectors, audio VAE and vocoder must be there too (untested on a GPU here).
+            for name in ("connectors", "audio_vae", "vocoder"):
+                getattr(self.pipe, name).to("cuda")
 
     def call_arguments(self, prompt: str, frames: int, size: tuple[int, int], generator: Any) -> dict[str, Any]:
         arguments = super().call_arguments(prompt, frames, size, generator)
@@ -101,6 +108,8 @@ class LTX2Backend(DiffusersBackend):
         return output.frames[0]
 
     def generate(self, request: VideoRequest, progress: ProgressFn = no_progress) -> Clip:
+        from azur.media.audio import Audio
+
         self._window_sounds: list[np.ndarray] = []
         clip = super().generate(request, progress)
         plan = self.plan(request)
