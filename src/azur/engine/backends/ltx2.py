@@ -116,7 +116,8 @@ class LTX2Backend(DiffusersBackend):
         rate = self.sample_rate
         sound = join_window_sounds(self._window_sounds, plan.windows, plan.overlap, plan.native_fps, rate)
         # Output frame j shows native time j / fps (longclip.conform): the sound keeps the native timeline.
-        clip.audio = Audio.from_array(fit_length(sound, round(request.frame_count * rate / request.fps)), rate)
+        length = round(request.frame_count * rate / request.fps)
+        clip.audio = Audio.from_array(np.clip(fit_length(sound, length), -1.0, 1.0), rate)  # Audio's range
         if len(plan.windows) > 1:
             clip.notes.append(
                 f"{self.spec.name} made the sound of each of its {len(plan.windows)} windows separately; "
