@@ -24,9 +24,10 @@ TINY_OPTIONS = {
     "wan22-a14b": {"area": 1024, "steps": 4, "max_frames": 17, "max_sequence_length": 16},
     "wan22-ti2v": {"area": 1024, "steps": 2, "max_frames": 25, "fps": 24, "max_sequence_length": 16},
     "skyreels": {"area": 1024, "steps": 2, "max_sequence_length": 16},
+    "ltx2": {"area": 1024, "steps": 2, "max_frames": 17, "max_sequence_length": 16},
 }
 FAMILY = {"wan": "wan", "wan-i2v": "wan", "ltx": "ltx", "cogvideox": "cogvideox", "wan22-a14b": "wan",
-          "wan22-ti2v": "wan", "skyreels": "skyreels"}
+          "wan22-ti2v": "wan", "skyreels": "skyreels", "ltx2": "ltx2"}
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,7 @@ def test_image_to_video_folders_are_recognised(azur_home, tiny_models):
 @pytest.mark.parametrize(
     ("name", "family", "folder", "options", "message"),
     [
-        ("my-wan", "sora", "wan", {}, "Unknown family 'sora'. Known families: wan, ltx, cogvideox, skyreels, openai-videos."),
+        ("my-wan", "sora", "wan", {}, "Unknown family 'sora'. Known families: wan, ltx, ltx2, cogvideox, skyreels, openai-videos."),
         ("my-wan", "ltx", "wan", {}, "holds a WanPipeline, not a 'ltx' pipeline"),
         ("my-wan", "wan", None, {}, "does not exist"),
         ("My Wan", "wan", "wan", {}, "Invalid model name 'My Wan'"),

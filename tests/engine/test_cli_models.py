@@ -56,7 +56,7 @@ def test_add_generate_list_remove(azur_home, tiny_models, tmp_path, monkeypatch,
 
 def test_user_errors_are_one_line(azur_home, tiny_models, monkeypatch, capsys):
     code, _, err = azur(monkeypatch, capsys, "models", "add", "x", "--family", "hunyuan", "--path", str(tiny_models["wan"]))
-    assert code == 2 and err == "azur: Unknown family 'hunyuan'. Known families: wan, ltx, cogvideox, skyreels, openai-videos.\n"
+    assert code == 2 and err == "azur: Unknown family 'hunyuan'. Known families: wan, ltx, ltx2, cogvideox, skyreels, openai-videos.\n"
     code, _, err = azur(monkeypatch, capsys, "models", "add", "x", "--family", "cogvideox", "--path", str(tiny_models["wan"]))
     assert code == 2 and "use --family wan" in err and err.count("\n") == 1
     code, _, err = azur(monkeypatch, capsys, "models", "add", "x", "--family", "wan", "--path", str(tiny_models["wan"]),

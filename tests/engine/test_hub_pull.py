@@ -87,6 +87,16 @@ def test_pull_any_repo_and_its_name_revision_and_family_are_found(env, hub, tiny
     assert installed(env)["cool.model_v2"]["family"] == "ltx"  # name derived from the repo's, family read
 
 
+def test_ltx_2_is_pulled_as_a_model_with_its_own_sound(env, hub, tiny_models):
+    hub.add("Lightricks/LTX-2", tiny_models["ltx2"], card={"license": "other", "license_name": "ltx-2-community-license"})
+    result = azur(env, "models", "pull", "ltx-2", *TINY)
+    assert result.returncode == 2 and "--accept-licence" in result.stderr and "cannot run" not in result.stderr
+    result = azur(env, "models", "pull", "ltx-2", "--accept-licence", *TINY)
+    assert result.returncode == 0, result.stderr
+    row = installed(env)["ltx-2"]
+    assert row["family"] == "ltx2" and row["sound"] is True
+
+
 def test_a_dropped_transfer_resumes_from_the_byte_it_stopped_at(env, hub, tiny_models, tmp_path):
     repo = tmp_path / "big"
     shutil.copytree(tiny_models["wan"], repo)

@@ -2,7 +2,7 @@
 
 They are real diffusers classes with tiny configs (the values follow diffusers' own fast tests), so a
 folder built here has the same layout as a real checkpoint (``model_index.json``, one sub-folder per
-component) and goes through exactly the code a real Wan, LTX or CogVideoX folder does. The frames are
+component) and goes through exactly the code a real Wan, LTX, LTX-2 or CogVideoX folder does. The frames are
 noise: these models prove the plumbing, not the pictures. Used by the tests and by ``bench/``.
 
 Nothing is downloaded: the tokenizer is a small Unigram model trained here on a few sentences, laid out
@@ -26,6 +26,8 @@ SENTENCES = [
 ]
 
 TEXT_DIM = 32  # d_model of the tiny T5 / UMT5 text encoders; the transformers take it as text_dim
+GEMMA_DIM = 16  # hidden size of LTX-2's tiny Gemma 3 (its transformer's caption_channels)
+GEMMA_LAYERS = 2
 
 
 def tiny_tokenizer():
@@ -149,6 +151,101 @@ def build_ltx(folder: Path) -> Path:
     pipe = LTXPipeline(
         tokenizer=tiny_tokenizer(), text_encoder=_t5_encoder(), vae=vae, transformer=transformer,
         scheduler=FlowMatchEulerDiscreteScheduler(),
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def _tiny_gemma3():
+    """A tiny Gemma 3 (text and vision towers) built from its config, and a Gemma tokenizer over the same
+    offline vocabulary as :func:`tiny_tokenizer` (LTX-2 reads the text tower's hidden states)."""
+    from transformers import (
+        Gemma3Config,
+        Gemma3ForConditionalGeneration,
+        Gemma3TextConfig,
+        GemmaTokenizerFast,
+        SiglipVisionConfig,
+    )
+
+    config = Gemma3Config(
+        text_config=Gemma3TextConfig(
+            vocab_size=128, hidden_size=GEMMA_DIM, intermediate_size=32, num_hidden_layers=GEMMA_LAYERS,
+            num_attention_heads=2, num_key_value_heads=1, head_dim=8, sliding_window=16, max_position_embeddings=256,
+            pad_token_id=0, eos_token_id=1, bos_token_id=1,
+        ),
+        # 8x8 pixels in 2x2 patches, pooled to 4 tokens: the smallest tower the projector accepts.
+        vision_config=SiglipVisionConfig(hidden_size=8, intermediate_size=16, num_hidden_layers=1,
+                                         num_attention_heads=2, image_size=8, patch_size=2),
+        mm_tokens_per_image=4, boi_token_index=125, eoi_token_index=126, image_token_index=127,
+    )
+    torch.manual_seed(0)
+    text_encoder = Gemma3ForConditionalGeneration(config)
+    tokenizer = GemmaTokenizerFast(
+        tokenizer_object=tiny_tokenizer().backend_tokenizer, pad_token="<pad>", eos_token="</s>", bos_token="</s>",
+        unk_token="<unk>", model_max_length=512,
+    )
+    return text_encoder, tokenizer
+
+
+def build_ltx2(folder: Path) -> Path:
+    """A tiny LTX-2 pipeline (``LTX2Pipeline``): a video and an audio transformer stream, the video VAE
+    (2x spatial and temporal compression here), the audio VAE (mel spectrograms) and a vocoder whose
+    waveform is 16 kHz (its upsampling, 5x4x4x2 = 160, is the mel hop), with a tiny Gemma 3 text encoder."""
+    from diffusers import (
+        AutoencoderKLLTX2Audio,
+        AutoencoderKLLTX2Video,
+        FlowMatchEulerDiscreteScheduler,
+        LTX2Pipeline,
+        LTX2VideoTransformer3DModel,
+    )
+    from diffusers.pipelines.ltx2 import LTX2TextConnectors, LTX2Vocoder
+
+    text_encoder, tokenizer = _tiny_gemma3()
+    torch.manual_seed(0)
+    transformer = LTX2VideoTransformer3DModel(
+        in_channels=4, out_channels=4, patch_size=1, patch_size_t=1, num_attention_heads=2, attention_head_dim=8,
+        cross_attention_dim=16, audio_in_channels=4, audio_out_channels=4, audio_num_attention_heads=2,
+        audio_attention_head_dim=4, audio_cross_attention_dim=8, num_layers=2, qk_norm="rms_norm_across_heads",
+        caption_channels=GEMMA_DIM, rope_type="split", rope_double_precision=False,
+    )
+    torch.manual_seed(0)
+    connectors = LTX2TextConnectors(
+        caption_channels=GEMMA_DIM, text_proj_in_factor=GEMMA_LAYERS + 1,  # every layer's states + the embeddings
+        video_connector_num_attention_heads=2, video_connector_attention_head_dim=8, video_connector_num_layers=1,
+        video_connector_num_learnable_registers=None, audio_connector_num_attention_heads=2,
+        audio_connector_attention_head_dim=8, audio_connector_num_layers=1, audio_connector_num_learnable_registers=None,
+        connector_rope_base_seq_len=32, rope_type="split", rope_double_precision=False,
+    )
+    torch.manual_seed(0)
+    vae = AutoencoderKLLTX2Video(
+        latent_channels=4, block_out_channels=(8,), decoder_block_out_channels=(8,), layers_per_block=(1, 1),
+        decoder_layers_per_block=(1, 1), spatio_temporal_scaling=(True,), decoder_spatio_temporal_scaling=(True,),
+        decoder_inject_noise=(False, False), downsample_type=("spatial",), upsample_type=("spatiotemporal",),
+        upsample_residual=(False,), upsample_factor=(1,), patch_size=1, patch_size_t=1, encoder_causal=True,
+        decoder_causal=False,
+    )
+    torch.manual_seed(0)
+    audio_vae = AutoencoderKLLTX2Audio(
+        base_channels=4, output_channels=2, ch_mult=(1, 2, 4), num_res_blocks=1, resolution=32, latent_channels=2,
+        sample_rate=16000, mel_hop_length=160, mel_bins=8,
+    )
+    torch.manual_seed(0)
+    vocoder = LTX2Vocoder(
+        in_channels=2 * 8, hidden_channels=32, out_channels=2, upsample_kernel_sizes=[10, 8, 8, 4],
+        upsample_factors=[5, 4, 4, 2], resnet_kernel_sizes=[3], resnet_dilations=[[1, 3, 5]],
+        output_sampling_rate=16000,
+    )
+    with torch.no_grad():
+        # A random vocoder's biases drown the tiny spectrogram (its waveform would hardly change with the
+        # seed); without them, and with its input amplified, the sound follows the spectrogram as a trained
+        # vocoder's does.
+        for name, parameter in vocoder.named_parameters():
+            if name.endswith("bias"):
+                parameter.zero_()
+        vocoder.conv_in.weight.mul_(50.0)
+    pipe = LTX2Pipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler(), vae=vae, audio_vae=audio_vae, text_encoder=text_encoder,
+        tokenizer=tokenizer, connectors=connectors, transformer=transformer, vocoder=vocoder,
     )
     pipe.save_pretrained(folder)
     return folder
@@ -281,4 +378,5 @@ def build_wan_lora(path: Path, *, seed: int = 1, strength: float = 30.0) -> Path
 
 
 BUILDERS = {"wan": build_wan, "wan-i2v": build_wan_i2v, "ltx": build_ltx, "cogvideox": build_cogvideox,
-            "wan22-a14b": build_wan22_a14b, "wan22-ti2v": build_wan22_ti2v, "skyreels": build_skyreels_df}
+            "wan22-a14b": build_wan22_a14b, "wan22-ti2v": build_wan22_ti2v, "skyreels": build_skyreels_df,
+            "ltx2": build_ltx2}

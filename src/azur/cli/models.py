@@ -49,7 +49,7 @@ def _parse_option(text: str) -> tuple[str, Any]:
 @models_app.command("add")
 def add(
     name: str = typer.Argument(..., help="The name requests use (--model NAME, the API's `model`)."),
-    family: str = typer.Option(..., "--family", "-f", help="wan, ltx, cogvideox, skyreels, or openai-videos (a remote engine)."),
+    family: str = typer.Option(..., "--family", "-f", help="wan, ltx, ltx2, cogvideox, skyreels, or openai-videos (a remote engine)."),
     path: Path | None = typer.Option(None, "--path", "-p", help="A local diffusers folder (with model_index.json)."),
     url: str | None = typer.Option(None, "--url", help="openai-videos: the remote API's base URL (http://host:port/v1)."),
     api_key: str | None = typer.Option(None, "--api-key", help="openai-videos: sent as 'Authorization: Bearer KEY'."),
@@ -203,6 +203,7 @@ def list_models(as_json: bool = typer.Option(False, "--json", help="Print JSON i
             "path": (str(spec.path or spec.url)) if spec else "(built in)",
             "options": spec.options if spec else {},
             "description": info.description,
+            "sound": info.sound,  # makes its own soundtrack (LTX-2)
         })
     if as_json:
         typer.echo(json.dumps(rows, indent=2))

@@ -33,6 +33,7 @@ from azur.engine.loras import InvalidLora, LoraSpec, validate_loras
 FAMILY_PIPELINES: dict[str, tuple[str, ...]] = {
     "wan": ("WanPipeline", "WanImageToVideoPipeline"),
     "ltx": ("LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline"),
+    "ltx2": ("LTX2Pipeline", "LTX2ImageToVideoPipeline"),
     "cogvideox": ("CogVideoXPipeline", "CogVideoXImageToVideoPipeline"),
     "skyreels": ("SkyReelsV2DiffusionForcingPipeline",),
 }

@@ -2,7 +2,7 @@
 
 A :class:`DiffusersBackend` is built from a catalog :class:`~azur.engine.catalog.ModelSpec` (a local
 diffusers folder, never a download) and runs one family of pipelines; the family modules (``wan.py``,
-``ltx.py``, ``cogvideox.py``) say only what differs: their defaults (:class:`FamilyDefaults`), which
+``ltx.py``, ``ltx2.py``, ``cogvideox.py``) say only what differs: their defaults (:class:`FamilyDefaults`), which
 pipeline classes to load, and how to continue a clip from given frames. The steps of one clip:
 
 1. plan: the asked size and duration become a native size and windows (:mod:`azur.engine.longclip`);
@@ -565,8 +565,13 @@ class DiffusersBackend:
         arguments["callback_on_step_end"] = callback
         arguments["callback_on_step_end_tensor_inputs"] = ["latents"]
         with torch.inference_mode():
-            video = pipe(**arguments).frames[0]  # (F, H, W, 3) float in [0, 1]
+            video = self.window_frames(pipe(**arguments))  # (F, H, W, 3) float in [0, 1]
         return (np.clip(video, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+    def window_frames(self, output: Any) -> np.ndarray:
+        """The frames of one window from the pipeline's ``output``; a family whose pipeline makes more than
+        frames (LTX-2's soundtrack) keeps the rest here."""
+        return output.frames[0]
 
     def image_pipeline(self) -> Any:
         """The pipeline that starts from an image, when the model has one (else latent in-painting)."""
@@ -603,6 +608,8 @@ def build_backend(spec: ModelSpec, settings: Settings | None = None) -> Diffuser
         from azur.engine.backends.wan import WanBackend as cls
     elif spec.family == "ltx":
         from azur.engine.backends.ltx import LTXBackend as cls
+    elif spec.family == "ltx2":
+        from azur.engine.backends.ltx2 import LTX2Backend as cls
     elif spec.family == "cogvideox":
         from azur.engine.backends.cogvideox import CogVideoXBackend as cls
     elif spec.family == "skyreels":
@@ -618,6 +625,8 @@ def family_defaults(family: str) -> FamilyDefaults:
         from azur.engine.backends.wan import DEFAULTS
     elif family == "ltx":
         from azur.engine.backends.ltx import DEFAULTS
+    elif family == "ltx2":
+        from azur.engine.backends.ltx2 import DEFAULTS
     elif family == "cogvideox":
         from azur.engine.backends.cogvideox import DEFAULTS
     elif family == "skyreels":
