@@ -48,6 +48,19 @@ def test_a_long_clip_crosses_slower_than_a_short_one_and_a_short_one_keeps_the_m
     assert long[-1, 0] - long[0, 0] > 1.0, "the long clip still crosses most of the 1.78-wide frame"
 
 
+@pytest.mark.parametrize("motion", ["right", "left", "up", "down"])
+def test_a_crossing_object_keeps_its_size_however_the_model_drifts(motion):
+    # Over 20 s the model's log-scale drifted by ~0.5 (a tiny ball 1.6 times as wide at the end).
+    path = _straight_path(480, 0.2 / 24 * (1 if motion in ("right", "down") else -1))
+    if motion in ("up", "down"):
+        path[:, [0, 1]] = path[:, [1, 0]]
+    path[:, 2] += np.linspace(0.0, 0.5, 480)
+    placed = stage.place(path, np.full(480, 0.1), stage.low_resolution((1280, 720), 48), motion=motion)
+    assert np.ptp(placed[:, 2]) < 1e-6
+    growing = stage.place(path, np.full(480, 0.1), stage.low_resolution((1280, 720), 48), motion="growing")
+    assert growing[-1, 2] - growing[0, 2] == pytest.approx(0.5, abs=1e-4)  # a size change is still shown
+
+
 def test_the_start_follows_the_model_where_it_fits():
     low = stage.low_resolution((1280, 720), 48)
     still = _straight_path(48, 0.0, x0=2.25, y0=-0.5)  # unwrapped torus coordinates: x 0.25, y 0.5 of the canvas
