@@ -298,7 +298,8 @@ class TinyVideoModel:
         model's canvas (where it was trained) relative to the object's size. The outline alone missed a triangle's tips, which the per-pixel network draws beyond it,
         and a triangle placed to fit by its outline touched the frame's edge."""
         times = np.linspace(window["times"].min(), window["times"].max(), samples, dtype=np.float32)
-        look = self._locked(self.decoder.appearance(window["z"], times[None]), window.get("identity"))
+        look = self._held(self._locked(self.decoder.appearance(window["z"], times[None]), window.get("identity")),
+                          window.get("size_term"))
         grid = infer.pixel_centres(self.resolution)
         _, alpha, _ = self.decoder.paint(look, grid, look["placement"], self.resolution, parts=True)
         offset = infer.wrapped(grid[None] - look["placement"][:, None, :2])
@@ -334,6 +335,16 @@ class TinyVideoModel:
             look["outline"] = outline
         return look
 
+    @staticmethod
+    def _held(look: dict[str, np.ndarray], size_term: float | None) -> dict[str, np.ndarray]:
+        """``look`` with the outline's overall size term held at ``size_term`` (None: left as it is)."""
+        if size_term is None or "outline" not in look:
+            return look
+        look = dict(look)
+        look["outline"] = look["outline"].copy()
+        look["outline"][:, 0] = size_term
+        return look
+
     def _paint_canvas(self, windows: list[dict], total: int) -> np.ndarray:
         """The model's own square canvas, windows cross-faded (what the training-time judge reads)."""
         r = self.resolution
@@ -360,8 +371,15 @@ class TinyVideoModel:
         weight = np.zeros(total, dtype=np.float64)
         previous_end = None
         identity = None
+        # An object crossing the frame keeps its first size (stage.place holds the placement's scale; the
+        # outline's own size term drifted as well, by ~20% between 0 and 2 s of the README's ball).
+        size_term = None
         for w in windows:
             w["look"] = self._locked(self.decoder.appearance(w["z"], w["times"][None]), identity)
+            if motion in stage.TRANSLATIONS and "outline" in w["look"]:
+                size_term = float(w["look"]["outline"][0, 0]) if size_term is None else size_term
+                w["look"] = self._held(w["look"], size_term)
+                w["size_term"] = size_term
             if identity is None:
                 identity = self._identity(w["z"], stride)
             end = self.decoder.appearance(w["z"], np.array([[stride]], np.float32))["placement"]

@@ -29,6 +29,7 @@ from azur.embedded.text import words
 
 # Free space kept between the object's outline and the frame's edges, in short sides (3.5%: 17 px at 480p).
 MARGIN = 0.035
+TRANSLATIONS = ("right", "left", "up", "down")  # world.MOTIONS that move the object, not resize it
 
 # Words that change how the scene is staged, normalised (lowercase, no accents). Factors on the displacement.
 SPEED_WORDS = {
@@ -107,9 +108,9 @@ def place(
         moved[:, :2] = 0.0
         extreme = moved[:, 2].max() if motion == "growing" else moved[:, 2].min()
         moved[:, 2] = extreme * np.linspace(0.0, 1.0, len(moved))
-    elif motion in ("right", "left"):
+    elif motion in TRANSLATIONS[:2]:
         moved[:, 1:] = 0.0
-    elif motion in ("up", "down"):
+    elif motion in TRANSLATIONS[2:]:
         moved[:, 0] = 0.0
         moved[:, 2] = 0.0
     log_scale = path[0, 2] + moved[:, 2] + math.log(direction.size)
