@@ -49,6 +49,7 @@ def test_create_pick_and_delete_a_character(browser, studio_server, tmp_path):  
     card = page.locator("li.video").first
     card.wait_for()
     wait_done(page, card)
+    assert "with Rex" in card.locator(".meta").inner_text()  # the card says whom it shows
     client = studio_server.client(key)
     video_id = card.get_attribute("data-id")
     with av.open(io.BytesIO(client.videos.download_content(video_id).content)) as container:

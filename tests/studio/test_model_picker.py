@@ -64,6 +64,7 @@ def test_pick_a_model_its_quality_and_lora(browser, picker_server):  # noqa: F81
     wait_done(page, card, timeout_ms=600_000)
     video = picker_server.client(key).videos.list().data[0]
     assert video.model == "tiny-wan"
+    assert "LoRA sketch · Draft" in card.locator(".meta").inner_text()  # the card says how it was made
 
     # French: the same picker, translated.
     page.locator("#lang").select_option("fr")

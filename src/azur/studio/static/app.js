@@ -1,6 +1,6 @@
 // Azur Studio: a page over the OpenAI-compatible /v1 API. No build step, no third-party code.
 import { LANGUAGES, pickLanguage, translate } from "/studio/i18n.js";
-import { clearCharacters, initCharacters, loadCharacters, pickedCharacter, renderCharacters } from "/studio/characters.js";
+import { characterName, clearCharacters, initCharacters, loadCharacters, pickedCharacter, renderCharacters } from "/studio/characters.js";
 import { createBatchPanel } from "/studio/batch.js";
 import { loadWebhooks, mountWebhooks, renderWebhooks } from "/studio/webhooks.js";
 import { initStoryboard, openStoryboard, renderStoryboard } from "/studio/storyboard.js";
@@ -368,6 +368,11 @@ function renderCard(card) {
   const extras = [];
   if (v.storyboard) extras.push(t("card.shots", { n: v.storyboard.length }));
   if (v.loop) extras.push(t("card.loop"));
+  // What it was made with beyond the prompt: its character, LoRAs and sampling preset.
+  const shown = (v.character_ids || []).map(characterName).filter(Boolean);
+  if (shown.length) extras.push(t("card.character", { name: shown.join(", ") }));
+  if (v.loras && v.loras.length) extras.push(`LoRA ${v.loras.map((l) => l.name).join(", ")}`);
+  if (v.quality) extras.push(t(`quality.${v.quality}`));
   children.push(el("p", { class: "meta", text: [`${v.size} · ${v.seconds} s · ${v.model}`, ...extras].join(" · ") }));
   const badge = el("span", { class: `status ${v.status}`, text: statusText });
   children.push(el("div", { class: "state" }, [badge]));

@@ -30,6 +30,11 @@ export function clearCharacters() {
   fillPicker();
 }
 
+// A character's name, for the video cards that show it ("" when it is not (or no longer) in the list).
+export function characterName(id) {
+  return characters.get(id)?.name || "";
+}
+
 // The id of the character picked for the next generation, or "".
 export function pickedCharacter() {
   return $("character").value;
