@@ -8,6 +8,7 @@ import json
 import time
 
 import av
+import httpx
 import numpy as np
 import openai
 import pytest
@@ -106,7 +107,7 @@ def test_extension_of_a_storyboard_adds_a_shot_after_the_last(client, storyboard
     assert difference(frames[71], frames[72]) < 12  # the new shot starts on the last frame
 
 
-def test_storyboard_sent_as_json_text_with_a_shot_image(client):
+def test_storyboard_sent_as_json_text_with_a_shot_image(server, client):
     image = np.zeros((480, 480, 3), np.uint8)
     image[:, :240] = (250, 200, 20)
     buffer = io.BytesIO()
@@ -125,6 +126,20 @@ def test_storyboard_sent_as_json_text_with_a_shot_image(client):
     assert [s["has_image"] for s in stored] == [False, True]
     frames, _ = decode(client.videos.download_content(video.id).content)
     assert len(frames) == 48 and difference(frames[24], image.astype(int)) < 15
+
+    # The shot's image comes back (a re-opened storyboard keeps it); a shot without one, or another user, 404.
+    from PIL import Image as PILImage
+
+    headers = {"Authorization": f"Bearer {client.api_key}"}
+    got = httpx.get(f"{client.base_url}videos/{video.id}/shots/1/image", headers=headers)
+    assert got.status_code == 200 and got.headers["content-type"] == "image/png"
+    assert np.array_equal(np.asarray(PILImage.open(io.BytesIO(got.content)).convert("RGB")), image)
+    none = httpx.get(f"{client.base_url}videos/{video.id}/shots/0/image", headers=headers)
+    assert_openai_error(none, 404, param="index")
+    stranger = server.add_user("storyboard-stranger")
+    hidden = httpx.get(f"{client.base_url}videos/{video.id}/shots/1/image",
+                       headers={"Authorization": f"Bearer {stranger}"})
+    assert_openai_error(hidden, 404)
 
 
 @pytest.mark.parametrize(("shots", "param"), [

@@ -77,7 +77,7 @@ def test_draft_then_reorder_by_keyboard_and_drag_and_edit_the_cards(browser, stu
     context.close()
 
 
-def test_make_a_storyboard_video_a_looped_video_and_a_blend(browser, studio_server):  # noqa: F811
+def test_make_a_storyboard_video_a_looped_video_and_a_blend(browser, studio_server, tmp_path):  # noqa: F811
     key = studio_server.add_user("storyteller", plan="pro")
     client = studio_server.client(key)
     context, page = open_studio(browser, studio_server, key)
@@ -87,6 +87,11 @@ def test_make_a_storyboard_video_a_looped_video_and_a_blend(browser, studio_serv
         page.locator("#shots .shot-prompt").last.fill(prompt)
         page.locator("#shots .shot-seconds").last.fill("1")
     page.get_by_label("Transition into shot 2").select_option("crossfade")
+    green = np.zeros((480, 480, 3), np.uint8)
+    green[:] = (30, 160, 60)
+    Image.fromarray(green).save(tmp_path / "green.png")
+    page.get_by_label("Image of shot 2").set_input_files(str(tmp_path / "green.png"))
+    page.wait_for_function("() => document.querySelectorAll('#shots .shot-hint')[1].textContent.includes('green.png')")
     page.get_by_label("Title").fill("Two shapes")
     page.get_by_role("button", name="Make the video").click()
     card = page.locator("li.video").first
@@ -94,7 +99,8 @@ def test_make_a_storyboard_video_a_looped_video_and_a_blend(browser, studio_serv
     wait_done(page, card)
     assert "2 shots" in card.inner_text() and "2 s" in card.inner_text()
     video = client.videos.list().data[0]
-    assert [s["transition"] for s in video.model_extra["storyboard"]] == ["cut", "crossfade"]
+    assert [(s["transition"], s["has_image"]) for s in video.model_extra["storyboard"]] == [
+        ("cut", False), ("crossfade", True)]
     with av.open(io.BytesIO(client.videos.download_content(video.id).content)) as container:
         assert len(container.chapters()) == 2
 
@@ -122,6 +128,14 @@ def test_make_a_storyboard_video_a_looped_video_and_a_blend(browser, studio_serv
     page.locator("li.video", has_text="2 shots").get_by_role("button", name="Edit storyboard").click()
     assert shot_prompts(page) == ["a red circle moving right on a blue background",
                                   "a green square moving up on a black background"]
+    # With the image its second shot started from: made again, the new video has it too.
+    page.wait_for_function("() => document.querySelectorAll('#shots .shot-hint')[1].textContent.includes('shot-2.png')")
+    assert "shot-1.png" not in page.locator("#shots .shot-hint").first.inner_text()
+    page.get_by_role("button", name="Make the video").click()
+    page.wait_for_function("() => document.querySelectorAll('li.video').length === 4")
+    again = page.locator("li.video").first
+    wait_done(page, again)
+    assert [s["has_image"] for s in client.videos.list().data[0].model_extra["storyboard"]] == [False, True]
     if os.environ.get("AZUR_STUDIO_SCREENSHOT"):
         page.screenshot(path=str(DOCS / "studio-storyboard-page.png"), full_page=True)
     context.close()

@@ -99,6 +99,7 @@ def create_app(settings: Settings, *, start_workers: bool = True) -> FastAPI:
     app.include_router(videos.router)
     app.include_router(blends.router)
     app.include_router(storyboards.router)
+    app.include_router(storyboards.video_router)
     app.include_router(models.router)
     app.include_router(verify.router)
     app.include_router(usage.router)

@@ -15,23 +15,28 @@ from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from azur.api import audio_option
 from azur.api import video_inputs as inputs
 from azur.api.body import body_dependency, body_openapi
-from azur.api.deps import ServicesDep, SessionDep, get_current_user
+from azur.api.deps import OwnedVideo, ServicesDep, SessionDep, get_current_user
+from azur.api.downloads import stored_file_response
 from azur.api.errors import bad_request, not_found, too_large
 from azur.api.routes import videos
 from azur.api.schemas import StoryboardDraft, StoryboardDraftBody, VideoCreateBody, VideoRemixBody
 from azur.db.models import User, Video, VideoKind
 from azur import characters
 from azur.engine.request import InvalidRequest, VideoRequest
+from azur.storage.base import video_prefix
 from azur.storyboard.shots import from_stored, image_file, parse_storyboard, stored, total_seconds
 
 
 router = APIRouter(prefix="/v1/storyboards", tags=["storyboards"], responses=videos.ERRORS,
                    dependencies=[Depends(get_current_user)])
+# A storyboard video's own inputs, under the video.
+video_router = APIRouter(prefix="/v1/videos", tags=["storyboards"], responses=videos.ERRORS,
+                         dependencies=[Depends(get_current_user)])
 DraftBody = Annotated[StoryboardDraftBody, Depends(body_dependency(StoryboardDraftBody))]
 
 
@@ -156,6 +161,21 @@ def _shot_characters(services: ServicesDep, session: SessionDep, user: User, sho
         if shown.first_frame is not None:
             found.references[index] = shown.first_frame
     return found
+
+
+@video_router.get("/{video_id}/shots/{index}/image", response_class=Response,
+                  responses={200: {"content": {"image/png": {}}, "description": "The shot's first frame."}})
+def shot_image(request: Request, video: OwnedVideo, index: Annotated[int, Path(ge=0, le=999)],
+               services: ServicesDep) -> Response:
+    """Azur: the image a storyboard video's shot started from (PNG), so that a re-opened storyboard keeps
+    it; 404 when that shot had none."""
+    shots = (video.options or {}).get("storyboard") or []
+    if index >= len(shots) or not shots[index].get("has_image"):
+        raise not_found(f"Shot {index} of video '{video.id}' has no image.", param="index")
+    return stored_file_response(request, services.settings, services.storage,
+                                video_prefix(video.id) + image_file(index), media_type="image/png",
+                                filename=f"{video.id}-shot-{index}.png",
+                                missing=f"The image of shot {index} of video '{video.id}' is no longer stored.")
 
 
 def _shot_index(value: Any, count: int) -> int:

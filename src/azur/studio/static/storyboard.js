@@ -16,7 +16,7 @@ export function initStoryboard(context) {
   render();
 }
 
-// Opens a storyboard video's shots for editing (images stay with that video: attach them again to reuse).
+// Opens a storyboard video's shots for editing, with the images its shots started from.
 export function openStoryboard(video) {
   shots.length = 0;
   for (const shot of video.storyboard || []) {
@@ -27,6 +27,22 @@ export function openStoryboard(video) {
   render();
   $("storyboard-section").scrollIntoView({ block: "start" });
   focusShot(0);
+  (video.storyboard || []).forEach((shot, index) => { if (shot.has_image) fetchImage(video.id, index, shots[index]); });
+}
+
+async function fetchImage(videoId, index, shot) {
+  try {
+    const res = await ctx.api(`/v1/videos/${videoId}/shots/${index}/image`, { raw: true });
+    const blob = await res.blob();
+    const reader = new FileReader();
+    reader.onload = () => {
+      if (!shots.includes(shot)) return; // the editor moved on (another storyboard opened)
+      shot.image = reader.result;
+      shot.imageName = `shot-${index + 1}.png`;
+      render();
+    };
+    reader.readAsDataURL(blob);
+  } catch { /* the image is gone: the shot is kept without it, as the hint shows */ }
 }
 
 export function renderStoryboard() { render(); }
