@@ -8,7 +8,6 @@ not instead of it. ``azur models list`` and ``GET /v1/models`` say the model mak
 from __future__ import annotations
 
 import json
-import sys
 from math import gcd
 
 import av
@@ -16,22 +15,13 @@ import numpy as np
 import pytest
 from scipy.signal import resample_poly
 
-from azur.cli.main import run
 from azur.engine.backends.ltx2 import join_window_sounds
 from azur.media.audio import Audio, decode_audio
+from test_cli_models import azur  # this folder's CLI runner (tests/engine is on the path, as for tiny_pipelines)
 
 PROMPT = "a red ball bounces on a blue floor"
 TINY = ["--option", "steps=2", "--option", "area=1024", "--option", "max_frames=17",
         "--option", "max_sequence_length=16"]
-
-
-def azur(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["azur", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        run()
-    captured = capsys.readouterr()
-    code = exit_info.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
 
 
 def model_sound(name: str, seed: int, seconds: float = 1) -> Audio:

@@ -36,11 +36,16 @@ class LTXBackend(DiffusersBackend):
     defaults = DEFAULTS
     i2v_classes = ("LTXImageToVideoPipeline",)
 
-    def pipeline_class(self) -> type:
+    def pipeline_classes(self) -> tuple[type, type]:
+        """(text-to-video, image-to-video): one set of components, two pipelines."""
         from diffusers import LTXImageToVideoPipeline, LTXPipeline
 
         # LTXConditionPipeline folders hold the same components; Azur drives them as LTXPipeline.
-        return LTXImageToVideoPipeline if self.is_i2v else LTXPipeline
+        return LTXPipeline, LTXImageToVideoPipeline
+
+    def pipeline_class(self) -> type:
+        text, image = self.pipeline_classes()
+        return image if self.is_i2v else text
 
     def call_arguments(self, prompt: str, frames: int, size: tuple[int, int], generator: Any) -> dict[str, Any]:
         arguments = super().call_arguments(prompt, frames, size, generator)
@@ -55,7 +60,6 @@ class LTXBackend(DiffusersBackend):
         if self.is_i2v:
             return self.pipe
         if getattr(self, "_image_pipe", None) is None:
-            from diffusers import LTXImageToVideoPipeline
-
-            self._image_pipe = LTXImageToVideoPipeline.from_pipe(self.pipe)
+            self._image_pipe = self.pipeline_classes()[1].from_pipe(self.pipe)  # the same weights, no copy
+            self._image_pipe.set_progress_bar_config(disable=True)  # Azur reports progress itself
         return self._image_pipe

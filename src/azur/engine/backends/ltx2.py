@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from azur.engine.backend import Clip, ProgressFn, no_progress
-from azur.engine.backends.diffusers_base import DiffusersBackend, FamilyDefaults
+from azur.engine.backends.diffusers_base import FamilyDefaults
+from azur.engine.backends.ltx import LTXBackend
 from azur.engine.longclip import FrameRule
 from azur.engine.request import VideoRequest
 
@@ -48,14 +49,17 @@ DEFAULTS = FamilyDefaults(
 )
 
 
-class LTX2Backend(DiffusersBackend):
+class LTX2Backend(LTXBackend):
+    """LTX's way of driving its two pipelines (frame rate, decode options, the image pipeline from the same
+    components), with LTX-2's pipelines and its soundtrack."""
+
     defaults = DEFAULTS
     i2v_classes = ("LTX2ImageToVideoPipeline",)
 
-    def pipeline_class(self) -> type:
+    def pipeline_classes(self) -> tuple[type, type]:
         from diffusers import LTX2ImageToVideoPipeline, LTX2Pipeline
 
-        return LTX2ImageToVideoPipeline if self.is_i2v else LTX2Pipeline
+        return LTX2Pipeline, LTX2ImageToVideoPipeline
 
     @property
     def sample_rate(self) -> int:
@@ -75,7 +79,6 @@ class LTX2Backend(DiffusersBackend):
         arguments = super().call_arguments(prompt, frames, size, generator)
         guidance = self.sampling.guidance
         arguments.update(
-            frame_rate=self.resolved.fps,
             audio_guidance_scale=guidance,
             # The pipeline's defaults are LTX-2.3's: rescaled guidance and two extra guidance passes.
             guidance_rescale=0.0,
@@ -86,21 +89,7 @@ class LTX2Backend(DiffusersBackend):
             audio_modality_scale=1.0,
             use_cross_timestep=bool(self.pipe.connectors.config.get("per_modality_projections", False)),
         )
-        if self.options.decode_timestep is not None:
-            arguments["decode_timestep"] = self.options.decode_timestep
-        if self.options.decode_noise_scale is not None:
-            arguments["decode_noise_scale"] = self.options.decode_noise_scale
         return arguments
-
-    def image_pipeline(self) -> Any:
-        if self.is_i2v:
-            return self.pipe
-        if getattr(self, "_image_pipe", None) is None:
-            from diffusers import LTX2ImageToVideoPipeline
-
-            self._image_pipe = LTX2ImageToVideoPipeline.from_pipe(self.pipe)
-            self._image_pipe.set_progress_bar_config(disable=True)  # Azur reports progress itself
-        return self._image_pipe
 
     def window_frames(self, output: Any) -> np.ndarray:
         sound = output.audio[0]  # (channels, samples), a tensor whatever the output_type
