@@ -45,6 +45,7 @@ def open_studio(browser, server, key: str, *, locale: str = "en-GB", width: int 
     page.locator("#signin-form button[type=submit]").click()
     page.locator("#workspace").wait_for(state="visible")
     page.locator("#plan").wait_for(state="visible")  # the plan is loaded: the composer offers what it allows
+    page.locator("#workspace[data-ready=true]").wait_for(state="attached")  # and the library: nothing moves focus
     return context, page
 
 
@@ -155,6 +156,31 @@ def test_wrong_key_is_refused_and_phone_width_has_no_sideways_scroll(browser, st
     context.close()
 
 
+def test_a_field_filled_while_the_library_loads_keeps_its_focus_and_value(browser, studio_server):
+    """The library comes last after sign-in; a person already typing a duration must not have the focus moved
+    to the prompt under their fingers (what they type next would land there)."""
+    key = studio_server.add_user("early-typist", plan="plus")
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    held = []
+    page.route("**/v1/videos?limit=12*", lambda route: held.append(route))  # the library's first page waits
+    page.goto(studio_server.url + "/")
+    page.locator("#api-key").fill(key)
+    page.locator("#signin-form button[type=submit]").click()
+    page.locator("#plan").wait_for(state="visible")
+    page.wait_for_function("() => document.getElementById('compose').dataset.models !== undefined")
+    while not held:
+        page.wait_for_timeout(50)
+    page.get_by_label("Duration (seconds)").fill("3")
+    held[0].continue_()
+    page.locator("#workspace[data-ready=true]").wait_for(state="attached")
+    page.keyboard.type("0")  # the next key goes where the person is typing
+    assert page.evaluate("document.activeElement.id") == "seconds"
+    assert page.get_by_label("Duration (seconds)").input_value() == "30"
+    assert page.get_by_role("textbox", name="Prompt").input_value() == ""
+    context.close()
+
+
 def watch_for_violations(context, server) -> tuple[list[str], list[str]]:
     """Lists that fill with the page's Content-Security-Policy violations and its requests to any other
     origin than the server's (a CDN, a font service)."""
@@ -179,7 +205,7 @@ def test_studio_and_api_docs_work_under_their_content_security_policy(browser, s
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     page.locator("#api-key").fill(key)
     page.locator("#signin-form button[type=submit]").click()
-    page.locator("#plan").wait_for(state="visible")
+    page.locator("#workspace[data-ready=true]").wait_for(state="attached")
     # Generate, then play: the thumbnail and the video arrive as blob: URLs, which the policy allows.
     page.get_by_role("textbox", name="Prompt").fill("a red ball moving right on a blue background")
     page.get_by_label("Duration (seconds)").fill("1")

@@ -113,6 +113,7 @@ function signOut() {
   $("webhook-secret").hidden = true;
   showPage("videos");
   $("workspace").hidden = true;
+  delete $("workspace").dataset.ready;
   $("signout").hidden = true;
   $("plan").hidden = true;
   $("signin").hidden = false;
@@ -132,7 +133,10 @@ async function showWorkspace() {
   await loadMore();
   batches.clear();
   batches.load().catch(() => {});
-  $("prompt").focus();
+  // Only if nobody is typing yet: the library can take a while to load, and focus taken from a field being
+  // filled sends the rest of what is typed into the prompt.
+  if (!$("workspace").contains(document.activeElement)) $("prompt").focus();
+  $("workspace").dataset.ready = "true"; // plan, models, characters and library are loaded (tests wait for this)
 }
 
 // ---------- pages: videos, webhooks ----------
