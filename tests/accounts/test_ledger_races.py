@@ -117,11 +117,12 @@ def test_a_running_job_completed_failed_and_deleted_at_once_is_settled_once(db, 
 
 
 def test_a_job_whose_lease_expired_is_settled_once_between_the_old_and_the_new_worker(db, plus_user):
-    queue = DatabaseQueue(db, QueueSettings(lease_seconds=0.2, max_attempts=2))
+    # The new worker's lease must outlast the race below even on a loaded machine.
+    queue = DatabaseQueue(db, QueueSettings(lease_seconds=1.0, max_attempts=2))
     for _ in range(4):
         video_id = new_job(db, plus_user)
         old = queue.claim("old-worker")
-        time.sleep(0.3)  # the old worker stopped heart-beating
+        time.sleep(1.1)  # the old worker stopped heart-beating
         new = queue.claim("new-worker")
         assert new is not None and new.video_id == video_id and new.attempt == 2
         actions = []

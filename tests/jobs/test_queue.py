@@ -73,11 +73,11 @@ def test_concurrent_workers_never_share_a_job(db):
 
 
 def test_a_dead_workers_job_is_reclaimed_after_its_lease(db):
-    queue = make_queue(db, lease_seconds=0.3)
+    queue = make_queue(db, lease_seconds=1.0)  # long enough that a loaded machine gets to the second claim
     [video_id] = add_jobs(db, queue, [(0, 0)])
     first = queue.claim("dead")
     assert queue.claim("alive") is None  # leased
-    time.sleep(0.4)
+    time.sleep(1.1)
     second = queue.claim("alive")
     assert second.video_id == video_id and second.attempt == 2
     # The dead worker wakes up: every write it tries is refused.
@@ -88,11 +88,11 @@ def test_a_dead_workers_job_is_reclaimed_after_its_lease(db):
 
 
 def test_heartbeat_keeps_the_lease(db):
-    queue = make_queue(db, lease_seconds=0.3)
+    queue = make_queue(db, lease_seconds=1.0)
     add_jobs(db, queue, [(0, 0)])
     job = queue.claim("w")
-    for _ in range(4):
-        time.sleep(0.15)
+    for _ in range(4):  # 1.6 s in all, past the lease, with 0.6 s to spare between beats on a loaded machine
+        time.sleep(0.4)
         assert queue.heartbeat(job)
     assert queue.claim("other") is None
 
