@@ -446,8 +446,9 @@ async function play(card) {
   const url = await blobUrl(card, "video");
   const video = el("video", { src: url, controls: "", playsinline: "", autoplay: "", muted: "" });
   video.muted = true;
+  const here = card.li.contains(document.activeElement) || document.activeElement === document.body;
   media.replaceChildren(video);
-  video.focus();
+  if (here) video.focus(); // not if the person has moved on to another field while the video downloaded
 }
 
 async function download(card) {
