@@ -6,6 +6,7 @@ only through the official ``openai`` client (or plain HTTP where the client cann
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
@@ -15,8 +16,10 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import openai
 import pytest
+from PIL import Image
 
 AZUR = str(Path(sys.executable).parent / "azur")
 # Short leases and fast polling keep recovery and progress observable within a test's time.
@@ -27,6 +30,18 @@ TEST_ENV = {
     "AZUR_QUEUE__PROGRESS_SECONDS": "0.1",
     "AZUR_SERVER__POLL_AFTER_MS": "200",
 }
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """An RGB array as the bytes of a PNG file, as a client uploads a picture."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def plain_png(width: int, height: int, colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A PNG of one colour: a picture that passes every check an upload makes."""
+    return png_bytes(np.full((height, width, 3), colour, np.uint8))
 
 
 @pytest.fixture(autouse=True, scope="session")

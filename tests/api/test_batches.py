@@ -20,7 +20,7 @@ from azur.batches.runner import BATCH_PRIORITY
 from azur.db.models import Batch, BatchRequest, UserFile, Video
 from azur.db.session import Database
 from tests.accounts.conftest import database_env
-from tests.conftest import AZUR, AzurServer, assert_openai_error
+from tests.conftest import AZUR, AzurServer, assert_openai_error, plain_png
 
 pytestmark = pytest.mark.slow
 
@@ -215,11 +215,7 @@ def test_a_malformed_file_fails_the_batch_and_bad_requests_are_refused(server, c
     unknown = subprocess.run([AZUR, "batches", "show", "batch_nope"], env=server.env, capture_output=True, text=True)
     assert unknown.returncode == 2 and unknown.stderr.strip() == "azur: No batch found with id 'batch_nope'."
 
-    from PIL import Image
-
-    picture = io.BytesIO()
-    Image.new("RGB", (4, 4), (200, 30, 30)).save(picture, format="PNG")
-    image = client.files.create(file=("a.png", picture.getvalue()), purpose="vision")
+    image = client.files.create(file=("a.png", plain_png(4, 4)), purpose="vision")
     with pytest.raises(openai.BadRequestError) as err:
         client.batches.create(input_file_id=image.id, endpoint="/v1/videos", completion_window="24h")
     assert_openai_error(err.value, 400, param="input_file_id", code="invalid_input_file")

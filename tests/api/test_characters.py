@@ -18,13 +18,7 @@ from PIL import Image
 
 from azur.embedded.delivered import judge_delivered, judge_picture
 from azur.embedded.world import Scene, render
-from tests.conftest import assert_openai_error
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
-    return buffer.getvalue()
+from tests.conftest import assert_openai_error, png_bytes
 
 
 def drawn(colour: str, shape: str, background: str, radius: float = 0.18, side: int = 384) -> np.ndarray:

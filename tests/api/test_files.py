@@ -11,13 +11,12 @@ import zipfile
 import httpx
 import openai
 import pytest
-from PIL import Image
 
 from azur.accounts.privacy import purge_expired
 from azur.config import Settings
 from azur.db.session import Database
 from azur.storage.local import LocalStorage
-from tests.conftest import AzurServer, assert_openai_error
+from tests.conftest import AzurServer, assert_openai_error, plain_png
 
 LIMIT = 64 * 1024  # the server's max_upload_bytes in this module
 
@@ -38,9 +37,7 @@ def stored_files(server: AzurServer) -> list[str]:
 def test_upload_list_retrieve_content_delete(server, client):
     lines = b'{"custom_id": "a", "method": "POST", "url": "/v1/videos", "body": {"prompt": "a red ball"}}\n'
     batch_file = client.files.create(file=("requests.jsonl", lines), purpose="batch")
-    picture = io.BytesIO()
-    Image.new("RGB", (8, 6), (200, 30, 30)).save(picture, format="PNG")
-    image = client.files.create(file=("cat.png", picture.getvalue()), purpose="vision")
+    image = client.files.create(file=("cat.png", plain_png(8, 6)), purpose="vision")
     notes = client.files.create(file=("notes.txt", "été ✓".encode()), purpose="user_data")
 
     assert batch_file.id.startswith("file-") and batch_file.object == "file"

@@ -15,9 +15,8 @@ import av
 import numpy as np
 import openai
 import pytest
-from PIL import Image
 
-from tests.conftest import AzurServer, assert_openai_error
+from tests.conftest import AzurServer, assert_openai_error, png_bytes
 
 SHORT = {"seconds": "1", "size": "480x480"}
 
@@ -34,12 +33,6 @@ def picture() -> np.ndarray:
     image[:, :240] = (250, 20, 20)
     image[:, 240:] = (20, 250, 20)
     return image
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 class ImageServer:

@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import base64
-import io
 
 import openai
 import pytest
-from PIL import Image
-from tests.conftest import AzurServer, assert_openai_error
+from tests.conftest import AzurServer, assert_openai_error, plain_png
 from tests.media.crafted import forged_png, h264_video, sample_table_bomb
 
 pytestmark = pytest.mark.slow
@@ -32,16 +30,10 @@ def stored_files(server: AzurServer) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-def png(width: int, height: int) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), (30, 30, 200)).save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def test_crafted_images_and_videos_are_refused_from_their_headers(server):
     client = server.client(server.add_user("mallory", plan="free"))
     # Warm every path a refusal could take (Pillow, PyAV, moderation models) before measuring.
-    client.videos.create(prompt="a red ball", seconds="1", size="480x480", input_reference=("ok.png", png(64, 64), "image/png"))
+    client.videos.create(prompt="a red ball", seconds="1", size="480x480", input_reference=("ok.png", plain_png(64, 64, (30, 30, 200)), "image/png"))
     client.videos.extend(prompt="more", seconds="1", video=("ok.mp4", h264_video(480, 480, frames=2), "video/mp4"))
     files = stored_files(server)
     before = peak_rss_mb(server)

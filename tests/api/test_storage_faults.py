@@ -3,17 +3,14 @@ storage refuses is reported and loses nothing, and ``azur purge`` sweeps files t
 
 from __future__ import annotations
 
-import io
 import os
 import time
 
 import httpx
-import numpy as np
 import openai
 import pytest
-from PIL import Image
 
-from tests.conftest import assert_openai_error
+from tests.conftest import assert_openai_error, plain_png
 from tests.faults import files_under, immutable
 
 pytestmark = pytest.mark.slow
@@ -21,18 +18,14 @@ pytestmark = pytest.mark.slow
 SHORT = {"seconds": "1", "size": "480x480"}
 
 
-def png_bytes() -> bytes:
-    image = np.zeros((480, 480, 3), np.uint8)
-    image[:, :, 2] = 200
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
-    return buffer.getvalue()
+def blue_png() -> bytes:
+    return plain_png(480, 480, (0, 0, 200))
 
 
 @pytest.fixture(scope="module")
 def source(client):
     """A finished video made from an uploaded first frame (so remixes copy a stored frame)."""
-    video = client.videos.create(prompt="a red circle moving right", input_reference=("blue.png", png_bytes(),
+    video = client.videos.create(prompt="a red circle moving right", input_reference=("blue.png", blue_png(),
                                  "image/png"), **SHORT)
     return client.videos.poll(video.id, poll_interval_ms=200)
 
@@ -40,7 +33,7 @@ def source(client):
 def test_refused_requests_write_nothing_and_erasure_leaves_no_file(server, source):
     key = server.add_user("refused")
     client = server.client(key)
-    mine = client.videos.create(prompt="a green star rising", input_reference=("blue.png", png_bytes(), "image/png"),
+    mine = client.videos.create(prompt="a green star rising", input_reference=("blue.png", blue_png(), "image/png"),
                                 **SHORT)
     mine = client.videos.poll(mine.id, poll_interval_ms=200)
     files = server.home / "files"
@@ -50,7 +43,7 @@ def test_refused_requests_write_nothing_and_erasure_leaves_no_file(server, sourc
         client.videos.remix(mine.id, prompt="a naked woman lying on a bed")
     assert_openai_error(refused.value, 400, code="moderation_blocked", param="prompt")
     with pytest.raises(openai.BadRequestError):
-        client.videos.create(prompt="a naked woman", input_reference=("blue.png", png_bytes(), "image/png"), **SHORT)
+        client.videos.create(prompt="a naked woman", input_reference=("blue.png", blue_png(), "image/png"), **SHORT)
     assert files_under(files) == before  # the refused remix left no first_frame.png of its own
     erased = httpx.delete(server.url + "/v1/me", headers={"Authorization": f"Bearer {key}"}, timeout=60)
     assert erased.status_code == 200, erased.text
@@ -121,7 +114,7 @@ def test_files_of_a_request_whose_row_cannot_commit_are_removed(server, client):
                    "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
     try:
         with pytest.raises(openai.InternalServerError):
-            client.videos.create(prompt="a doomed green star", input_reference=("blue.png", png_bytes(), "image/png"),
+            client.videos.create(prompt="a doomed green star", input_reference=("blue.png", blue_png(), "image/png"),
                                  **SHORT)
     finally:
         with sqlite3.connect(server.home / "azur.db") as db:

@@ -11,6 +11,8 @@ import openai
 import pytest
 from PIL import Image
 
+from tests.conftest import png_bytes
+
 pytestmark = pytest.mark.slow
 
 SHORT = {"seconds": "1", "size": "480x480"}
@@ -79,9 +81,7 @@ def test_input_reference_image_is_the_first_frame(client):
     image = np.zeros((480, 480, 3), np.uint8)
     image[:, :240] = (250, 20, 20)
     image[:, 240:] = (20, 250, 20)
-    png = io.BytesIO()
-    Image.fromarray(image).save(png, format="PNG")
-    video = client.videos.create_and_poll(prompt="a circle", input_reference=("start.png", png.getvalue(), "image/png"),
+    video = client.videos.create_and_poll(prompt="a circle", input_reference=("start.png", png_bytes(image), "image/png"),
                                           poll_interval_ms=200, **SHORT)
     assert video.status == "completed", video.error
     first = decode_mp4(client.videos.download_content(video.id).content)[0].astype(int)

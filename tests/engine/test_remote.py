@@ -27,7 +27,7 @@ from PIL import Image
 from azur.config import ProvenanceSettings, Settings
 from azur.provenance.verify import verify_file
 from azur.provenance.watermark import video_ref
-from tests.conftest import AzurServer, free_port
+from tests.conftest import AzurServer, free_port, plain_png
 
 pytestmark = pytest.mark.slow
 
@@ -277,12 +277,10 @@ def test_a_first_frame_for_a_text_only_remote_is_refused_at_once(scripted) -> No
     from tests.conftest import assert_openai_error
 
     remote, client = scripted
-    image = io.BytesIO()
-    Image.new("RGB", (64, 64), (200, 30, 30)).save(image, format="PNG")
     before = len(remote.bodies)
     with pytest.raises(openai.BadRequestError) as caught:
         client.videos.create(prompt=PROMPT, model="remote-flaky", seconds="1", size="480x480",
-                             input_reference=("first.png", image.getvalue(), "image/png"))
+                             input_reference=("first.png", plain_png(64, 64), "image/png"))
     error = assert_openai_error(caught.value, 400, param="input_reference")
     assert "remote-flaky" in error["message"] and "text only" in error["message"]
     assert len(remote.bodies) == before  # nothing was sent to the remote

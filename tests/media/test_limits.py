@@ -13,6 +13,7 @@ from PIL import Image
 from azur.config import MediaLimits
 from azur.media.images import UnreadableImage, load_image
 from azur.media.read import UnreadableVideo, first_frame, iter_frames, last_frame, probe_video
+from tests.conftest import plain_png
 from tests.media.crafted import forged_png, fragment_run_bomb, h264_video, sample_table_bomb
 
 
@@ -21,18 +22,12 @@ def peak_rss_mb() -> int:
         return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmHWM"))
 
 
-def png(width: int, height: int) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 30, 30)).save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def test_image_pixel_budget_is_exact() -> None:
     limits = MediaLimits(max_image_pixels=100 * 100)
-    assert load_image(png(100, 100), limits).shape == (100, 100, 3)
-    assert load_image(png(50, 200), limits).shape == (200, 50, 3)
+    assert load_image(plain_png(100, 100), limits).shape == (100, 100, 3)
+    assert load_image(plain_png(50, 200), limits).shape == (200, 50, 3)
     with pytest.raises(UnreadableImage, match="101x100"):
-        load_image(png(101, 100), limits)
+        load_image(plain_png(101, 100), limits)
 
 
 def test_forged_and_broken_images_are_refused_without_decoding() -> None:
@@ -43,7 +38,7 @@ def test_forged_and_broken_images_are_refused_without_decoding() -> None:
         with pytest.raises(UnreadableImage, match="pixels"):
             load_image(data)
     assert peak_rss_mb() - before < 50
-    truncated = png(64, 64)
+    truncated = plain_png(64, 64)
     for data in (truncated[: len(truncated) // 2], b"", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, b"GIF89a" + b"\xff" * 32,
                  forged_png(300, 300)[:60]):
         with pytest.raises(UnreadableImage):

@@ -13,7 +13,7 @@ import numpy as np
 import openai
 import pytest
 
-from tests.conftest import assert_openai_error
+from tests.conftest import assert_openai_error, png_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -110,13 +110,9 @@ def test_extension_of_a_storyboard_adds_a_shot_after_the_last(client, storyboard
 def test_storyboard_sent_as_json_text_with_a_shot_image(server, client):
     image = np.zeros((480, 480, 3), np.uint8)
     image[:, :240] = (250, 200, 20)
-    buffer = io.BytesIO()
-    from PIL import Image
-
-    Image.fromarray(image).save(buffer, format="PNG")
     import base64
 
-    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    url = "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode()
     shots = [{"prompt": "a red circle moving right on a blue background", "seconds": 1},
              {"prompt": "a circle", "seconds": 1, "image": url}]
     video = client.videos.create_and_poll(prompt="with an image", size="480x480", poll_interval_ms=200,

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from azur.embedded.delivered import judge_delivered
-from tests.api.test_characters import drawn, png_bytes
+from tests.api.test_characters import drawn
+from tests.conftest import png_bytes
 from tests.conftest import assert_openai_error
 
 pytestmark = pytest.mark.slow

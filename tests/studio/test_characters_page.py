@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from azur.embedded.delivered import judge_delivered
-from tests.api.test_characters import drawn, png_bytes
+from tests.api.test_characters import drawn
+from tests.conftest import png_bytes
 from tests.studio.test_studio import browser, open_studio, studio_server, wait_done  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
